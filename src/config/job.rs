@@ -1,0 +1,230 @@
+//! The typed job: one validated row of the workbook.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Default rows per Arrow batch / Parquet row group.
+pub const DEFAULT_CHUNK_SIZE: usize = 100_000;
+/// Default destination key in `[destinations.<name>]`.
+pub const DEFAULT_DESTINATION: &str = "adls";
+
+/// The workbook columns, in the order the template writes them, with the note shown on each header.
+pub const COLUMNS: &[(&str, &str)] = &[
+    (
+        "job_id",
+        "Required. Unique job name: letters, digits, _ . -. Names state, logs and output.",
+    ),
+    (
+        "source_type",
+        "Required. PostgreSQL, MSSQL, Oracle, MySQL or SQLite (case-insensitive).",
+    ),
+    (
+        "source_name",
+        "Required. Key into secrets.toml: [sources.<source_name>], else [sources.<source_type>].",
+    ),
+    (
+        "schema_name",
+        "Schema / owner. Required for Oracle and MSSQL.",
+    ),
+    (
+        "table_name",
+        "Table or view to copy. Required unless source_query is given.",
+    ),
+    (
+        "source_query",
+        "Optional SELECT used instead of a table; wrapped as a subquery.",
+    ),
+    (
+        "load_type",
+        "Required. FULL (replace everything) or INCREMENTAL (only new rows by watermark_column).",
+    ),
+    (
+        "enabled",
+        "Required. Y or N (also yes/no, true/false, 1/0).",
+    ),
+    (
+        "target_container",
+        "Required. ADLS container, or a sub-folder of a local destination.",
+    ),
+    (
+        "target_folder_path",
+        "Required. Base folder inside the container; relative, no '..'.",
+    ),
+    (
+        "watermark_column",
+        "Required for INCREMENTAL. Cursor column: integer, date or timestamp.",
+    ),
+    (
+        "last_watermark",
+        "Optional. Start value for the first incremental run (number, date or timestamp).",
+    ),
+    (
+        "primary_key",
+        "Optional. Comma-separated key columns; drops boundary duplicates, splits chunks.",
+    ),
+    (
+        "partition_column",
+        "Optional. Integer/date/timestamp column to split into parallel chunks.",
+    ),
+    (
+        "query_filter",
+        "Optional. Extra WHERE condition, raw SQL, e.g. status = 'active'.",
+    ),
+    (
+        "chunk_size",
+        "Optional. Rows per batch / Parquet row group, 1..10000000. Default 100000.",
+    ),
+    (
+        "parallelism",
+        "Optional. Parallel chunks for this job, 1..64. Default 1.",
+    ),
+    (
+        "destination",
+        "Optional. Key into [destinations.<name>] in secrets.toml. Default adls.",
+    ),
+    (
+        "api_endpoint",
+        "Reserved for the API source (not yet supported).",
+    ),
+    (
+        "api_method",
+        "Reserved for the API source (not yet supported).",
+    ),
+    (
+        "pagination_type",
+        "Reserved for the API source (not yet supported).",
+    ),
+];
+
+/// The database a job reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum SourceType {
+    /// PostgreSQL (alias: Postgres).
+    PostgreSql,
+    /// Microsoft SQL Server (alias: SQLServer).
+    MsSql,
+    /// Oracle Database.
+    Oracle,
+    /// MySQL (alias: MariaDB).
+    MySql,
+    /// SQLite, the embedded default.
+    Sqlite,
+}
+
+impl SourceType {
+    /// Parse a workbook value, case-insensitively, accepting the documented aliases.
+    pub fn parse(s: &str) -> Option<SourceType> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "postgresql" | "postgres" => Some(SourceType::PostgreSql),
+            "mssql" | "sqlserver" => Some(SourceType::MsSql),
+            "oracle" => Some(SourceType::Oracle),
+            "mysql" | "mariadb" => Some(SourceType::MySql),
+            "sqlite" => Some(SourceType::Sqlite),
+            _ => None,
+        }
+    }
+
+    /// The lower-case name used as the fallback secrets section (`[sources.postgresql]`).
+    pub fn key(self) -> &'static str {
+        match self {
+            SourceType::PostgreSql => "postgresql",
+            SourceType::MsSql => "mssql",
+            SourceType::Oracle => "oracle",
+            SourceType::MySql => "mysql",
+            SourceType::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for SourceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceType::PostgreSql => "PostgreSQL",
+            SourceType::MsSql => "MSSQL",
+            SourceType::Oracle => "Oracle",
+            SourceType::MySql => "MySQL",
+            SourceType::Sqlite => "SQLite",
+        })
+    }
+}
+
+/// How a job loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum LoadType {
+    /// Replace everything with a fresh copy.
+    Full,
+    /// Only rows past the stored watermark.
+    Incremental,
+}
+
+impl LoadType {
+    /// Parse a workbook value, case-insensitively.
+    pub fn parse(s: &str) -> Option<LoadType> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "FULL" => Some(LoadType::Full),
+            "INCREMENTAL" => Some(LoadType::Incremental),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for LoadType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LoadType::Full => "FULL",
+            LoadType::Incremental => "INCREMENTAL",
+        })
+    }
+}
+
+/// One validated job (a workbook row).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    /// Unique job name.
+    pub job_id: String,
+    /// The 1-based workbook row it came from (for messages).
+    pub row: u32,
+    /// Database kind.
+    pub source_type: SourceType,
+    /// Secrets section name as written in the workbook.
+    pub source_name: String,
+    /// Schema / owner, if any.
+    pub schema_name: Option<String>,
+    /// Table or view, if any (always set unless `source_query` is).
+    pub table_name: Option<String>,
+    /// A SELECT used instead of a table.
+    pub source_query: Option<String>,
+    /// FULL or INCREMENTAL.
+    pub load_type: LoadType,
+    /// Whether `run` picks the job.
+    pub enabled: bool,
+    /// Container (ADLS) or sub-folder (local destination).
+    pub target_container: String,
+    /// Relative base folder inside the container, `/`-separated, no `..`.
+    pub target_folder_path: String,
+    /// Cursor column (INCREMENTAL only).
+    pub watermark_column: Option<String>,
+    /// Initial watermark as normalised text: a decimal integer, `YYYY-MM-DD`, or
+    /// ISO 8601 `YYYY-MM-DDTHH:MM:SS[.f][offset]`. Parsed for the cursor's kind at plan time.
+    pub last_watermark: Option<String>,
+    /// Key columns, possibly empty.
+    pub primary_key: Vec<String>,
+    /// Column used to split chunks, if set explicitly.
+    pub partition_column: Option<String>,
+    /// Extra WHERE condition (raw SQL from the workbook owner).
+    pub query_filter: Option<String>,
+    /// Rows per batch / row group.
+    pub chunk_size: usize,
+    /// Parallel chunks.
+    pub parallelism: usize,
+    /// Destination key in secrets.
+    pub destination: String,
+}
+
+impl Job {
+    /// The table part of output names: `table_name`, or the job id for a `source_query` job.
+    pub fn output_table(&self) -> &str {
+        self.table_name.as_deref().unwrap_or(&self.job_id)
+    }
+}

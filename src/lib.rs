@@ -1,0 +1,14 @@
+//! `ingest`: Excel-driven batch ingestion from relational databases into Parquet.
+//!
+//! The modules follow the data: [`config`] (workbook + secrets, validated) → [`plan`]
+//! (windows, chunks, SQL) → [`source`] (Arrow batches) → [`sink`] (Parquet objects and
+//! manifests) → [`state`] (watermarks, audit). [`run`] drives one run end to end.
+
+pub mod cli;
+pub mod config;
+pub mod logging;
+pub mod plan;
+pub mod run;
+pub mod sink;
+pub mod source;
+pub mod state;

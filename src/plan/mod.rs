@@ -1,0 +1,8 @@
+//! Planning: the incremental window, chunk ranges and the SQL of each chunk. Pure: no I/O.
+
+pub mod chunk;
+pub mod cursor;
+pub mod sql;
+pub mod window;
+
+pub use cursor::{CursorKind, CursorValue, Watermark};

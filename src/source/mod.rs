@@ -1,0 +1,105 @@
+//! Sources: a database read as a schema, bounds, and a stream of Arrow record batches.
+
+pub mod arrow;
+pub mod sqlite;
+
+use crate::config::{Job, SourceType, secrets::SourceSecret};
+use crate::plan::sql::{Dialect, Query, Relation};
+use crate::plan::{CursorKind, CursorValue};
+use ::arrow::datatypes::SchemaRef;
+use ::arrow::record_batch::RecordBatch;
+use futures::stream::BoxStream;
+use std::path::Path;
+
+/// What can go wrong reading a source. Messages name the job's column or SQL; never a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Could not connect.
+    #[error("cannot connect to {source_type} source `{name}`: {message}")]
+    Connect {
+        /// Source kind.
+        source_type: SourceType,
+        /// Secrets section name.
+        name: String,
+        /// Driver message, redacted.
+        message: String,
+    },
+    /// A statement failed.
+    #[error("query failed: {message} (SQL: {sql})")]
+    Query {
+        /// Driver message, redacted.
+        message: String,
+        /// The SQL text (no values are inlined into it).
+        sql: String,
+    },
+    /// A column type has no mapping.
+    #[error("column `{column}` has type {db_type}, which ingest cannot map to Parquet")]
+    UnsupportedType {
+        /// Column name.
+        column: String,
+        /// Database type name.
+        db_type: String,
+    },
+    /// A value does not fit its column's declared type.
+    #[error("column `{column}`{}: value `{value}` {reason}", key.as_ref().map(|k| format!(" (row key {k})")).unwrap_or_default())]
+    BadValue {
+        /// Column name.
+        column: String,
+        /// Row key, when known.
+        key: Option<String>,
+        /// The value, as text.
+        value: String,
+        /// Why it does not fit.
+        reason: String,
+    },
+    /// A column needed for planning is not in the result.
+    #[error("column `{0}` is not in the source's result")]
+    MissingColumn(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A database the tool reads from.
+#[async_trait::async_trait]
+pub trait Source: Send + Sync {
+    /// The SQL dialect used to build this source's queries.
+    fn dialect(&self) -> Dialect;
+
+    /// The Arrow schema of the relation's columns, in select order, before any data moves.
+    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError>;
+
+    /// Run a `SELECT MIN(c), MAX(c) …` query; `None` when the result is NULL (no rows).
+    async fn bounds(
+        &self,
+        query: &Query,
+        kind: CursorKind,
+    ) -> Result<Option<(CursorValue, CursorValue)>, SourceError>;
+
+    /// Run a `SELECT COUNT(*) …` query.
+    async fn count(&self, query: &Query) -> Result<u64, SourceError>;
+
+    /// Stream the rows of a SELECT as batches of at most `batch_rows` rows in `schema`.
+    /// Errors are stream items; the stream ends only when the rows do.
+    fn extract(
+        &self,
+        query: Query,
+        schema: SchemaRef,
+        batch_rows: usize,
+    ) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
+}
+
+/// Open the source of a job: the one place that picks an implementation.
+pub async fn open(
+    job: &Job,
+    name: &str,
+    secret: &SourceSecret,
+    base_dir: &Path,
+) -> Result<Box<dyn Source>, SourceError> {
+    match job.source_type {
+        SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret, base_dir).await,
+        other => Err(SourceError::Other(format!(
+            "the {other} source is not built yet in this version of ingest"
+        ))),
+    }
+}
