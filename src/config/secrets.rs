@@ -5,6 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod load;
+#[cfg(test)]
+mod tests;
+
+pub use load::{SecretsError, load, load_with_env};
+
 /// A secret value: `Debug` and `Display` print `***`; read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);

@@ -1,0 +1,507 @@
+//! Reading secrets.toml: parse to a table, apply `INGEST__…` overrides, check the structure
+//! key by key (collecting every problem as an [`Issue`]), then deserialize section by section.
+
+use super::{DestinationSecret, Secrets, SourceSecret};
+use crate::config::{Issue, Location, Severity, SourceType};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// A secrets file that cannot be read at all (structure problems are [`Issue`]s instead).
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    /// The file does not exist.
+    #[error(
+        "secrets file {} does not exist; `ingest generate-sample` writes a template",
+        path.display()
+    )]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The file exists but cannot be read.
+    #[error("cannot read secrets file {}: {source}", path.display())]
+    Unreadable {
+        /// The path given.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not UTF-8 text.
+    #[error("secrets file {} is not UTF-8 text", path.display())]
+    NotUtf8 {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The file is not valid TOML; the offending line is never quoted (it may hold a password).
+    #[error("secrets file {} is not valid TOML at line {line}, column {column}: {message}", path.display())]
+    Malformed {
+        /// The path given.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// The parser's message, without the input text.
+        message: String,
+    },
+}
+
+/// What a key holds, for type checks and for converting environment values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Str,
+    Bool,
+    /// An integer in `0..=max`.
+    Int(u64),
+}
+
+const SOURCE_KEYS: &[(&str, Kind)] = &[
+    ("type", Kind::Str),
+    ("host", Kind::Str),
+    ("port", Kind::Int(u16::MAX as u64)),
+    ("database", Kind::Str),
+    ("username", Kind::Str),
+    ("password", Kind::Str),
+    ("url", Kind::Str),
+    ("path", Kind::Str),
+    ("sslmode", Kind::Str),
+    ("instance", Kind::Str),
+    ("encrypt", Kind::Bool),
+    ("trust_server_certificate", Kind::Bool),
+    ("service_name", Kind::Str),
+    ("sid", Kind::Str),
+    ("connect_string", Kind::Str),
+];
+
+const DESTINATION_KEYS: &[(&str, Kind)] = &[
+    ("path", Kind::Str),
+    ("storage_account_name", Kind::Str),
+    ("container_name", Kind::Str),
+    ("storage_account_key", Kind::Str),
+    ("sas_token", Kind::Str),
+    ("tenant_id", Kind::Str),
+    ("client_id", Kind::Str),
+    ("client_secret", Kind::Str),
+    ("use_managed_identity", Kind::Bool),
+    ("use_azure_cli", Kind::Bool),
+    ("federated_token_file", Kind::Str),
+    ("use_emulator", Kind::Bool),
+    ("endpoint", Kind::Str),
+    ("create_container", Kind::Bool),
+    ("max_retries", Kind::Int(u32::MAX as u64)),
+    ("retry_timeout_secs", Kind::Int(i64::MAX as u64)),
+    ("part_size_mib", Kind::Int(i64::MAX as u64)),
+    ("upload_concurrency", Kind::Int(u32::MAX as u64)),
+];
+
+/// Load secrets.toml with overrides from the process environment.
+/// Variables that are not valid Unicode are ignored.
+pub fn load(path: &Path) -> Result<(Secrets, Vec<Issue>), SecretsError> {
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    load_with_env(path, env)
+}
+
+/// Load secrets.toml, applying `INGEST__SOURCES__<NAME>__<KEY>` / `INGEST__DESTINATIONS__…`
+/// overrides from `env`. Structure problems come back as issues; bad sections are left out.
+pub fn load_with_env(
+    path: &Path,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(Secrets, Vec<Issue>), SecretsError> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => SecretsError::Missing {
+            path: path.to_path_buf(),
+        },
+        _ => SecretsError::Unreadable {
+            path: path.to_path_buf(),
+            source: e,
+        },
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| SecretsError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
+    let mut table: Table = text.parse().map_err(|e: toml::de::Error| {
+        let (line, column) = line_col(&text, e.span().map_or(0, |s| s.start));
+        SecretsError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().replace('\n', "; "),
+        }
+    })?;
+    let mut ctx = Ctx {
+        file: path.display().to_string(),
+        issues: Vec::new(),
+    };
+    apply_env(&mut table, env, &mut ctx);
+    let mut secrets = Secrets {
+        file: path.to_path_buf(),
+        ..Secrets::default()
+    };
+    for (top, value) in table {
+        match (top.as_str(), value) {
+            ("sources", Value::Table(t)) => {
+                secrets.sources = sections(&mut ctx, "sources", t, SOURCE_KEYS);
+            }
+            ("destinations", Value::Table(t)) => {
+                secrets.destinations = sections(&mut ctx, "destinations", t, DESTINATION_KEYS);
+            }
+            ("sources" | "destinations", v) => {
+                ctx.error(
+                    &top,
+                    &top,
+                    format!("`{top}` must be a table, not {}", v.type_str()),
+                );
+            }
+            _ => ctx.push(
+                Severity::Error,
+                &top,
+                &top,
+                format!("unknown top-level table `{top}`"),
+                suggest(&top, &["sources", "destinations"]),
+            ),
+        }
+    }
+    let base = secrets.base_dir().to_path_buf();
+    for (name, s) in &mut secrets.sources {
+        check_source(&mut ctx, name, s);
+        resolve(&base, &mut s.path);
+    }
+    for (name, d) in &mut secrets.destinations {
+        check_destination(&mut ctx, name, d);
+        resolve(&base, &mut d.path);
+        resolve(&base, &mut d.federated_token_file);
+    }
+    Ok((secrets, ctx.issues))
+}
+
+struct Ctx {
+    file: String,
+    issues: Vec<Issue>,
+}
+
+impl Ctx {
+    fn push(&mut self, sev: Severity, key: &str, col: &str, message: String, hint: Option<String>) {
+        self.issues.push(Issue {
+            severity: sev,
+            at: Location::File {
+                path: self.file.clone(),
+                key: key.to_string(),
+            },
+            column: col.to_string(),
+            message,
+            hint,
+        });
+    }
+    fn error(&mut self, key: &str, col: &str, message: String) {
+        self.push(Severity::Error, key, col, message, None);
+    }
+}
+
+/// 1-based line and character column of a byte offset.
+pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn resolve(base: &Path, p: &mut Option<PathBuf>) {
+    if let Some(path) = p
+        && path.is_relative()
+    {
+        *path = base.join(&*path);
+    }
+}
+
+/// The closest candidate within edit distance 2, as a hint.
+fn suggest(word: &str, candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&word.to_ascii_lowercase(), c), *c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Str => "a string",
+        Kind::Bool => "true or false",
+        Kind::Int(_) => "a non-negative integer",
+    }
+}
+
+/// Check every key of every section, then deserialize the clean ones.
+fn sections<T: serde::de::DeserializeOwned>(
+    ctx: &mut Ctx,
+    group: &str,
+    table: Table,
+    keys: &[(&str, Kind)],
+) -> BTreeMap<String, T> {
+    let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+    let mut out = BTreeMap::new();
+    for (name, value) in table {
+        let section_key = format!("{group}.{name}");
+        let Value::Table(t) = value else {
+            ctx.error(
+                &section_key,
+                &name,
+                format!("`{section_key}` must be a table, not {}", value.type_str()),
+            );
+            continue;
+        };
+        let before = ctx.issues.len();
+        for (key, v) in &t {
+            let dotted = format!("{section_key}.{key}");
+            match keys.iter().find(|(k, _)| k == key) {
+                None => ctx.push(
+                    Severity::Error,
+                    &dotted,
+                    key,
+                    format!("unknown key `{key}` in [{section_key}]"),
+                    suggest(key, &names),
+                ),
+                Some((_, kind)) if !fits(v, *kind) => {
+                    let msg = match (kind, v) {
+                        (Kind::Int(max), Value::Integer(_)) => {
+                            format!("`{dotted}` must be an integer from 0 to {max}")
+                        }
+                        _ => format!(
+                            "`{dotted}` must be {}, not {}",
+                            kind_name(*kind),
+                            v.type_str()
+                        ),
+                    };
+                    ctx.error(&dotted, key, msg);
+                }
+                Some(_) => {}
+            }
+        }
+        if ctx.issues.len() > before {
+            continue;
+        }
+        match Value::Table(t).try_into::<T>() {
+            Ok(section) => {
+                out.insert(name, section);
+            }
+            // Never show serde's message: it may quote a value.
+            Err(_) => ctx.error(
+                &section_key,
+                &name,
+                format!("[{section_key}] cannot be read"),
+            ),
+        }
+    }
+    out
+}
+
+fn fits(v: &Value, kind: Kind) -> bool {
+    match (kind, v) {
+        (Kind::Str, Value::String(_)) | (Kind::Bool, Value::Boolean(_)) => true,
+        (Kind::Int(max), Value::Integer(i)) => u64::try_from(*i).is_ok_and(|i| i <= max),
+        _ => false,
+    }
+}
+
+fn apply_env(table: &mut Table, env: impl IntoIterator<Item = (String, String)>, ctx: &mut Ctx) {
+    let mut vars: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.len() >= 8 && k[..8].eq_ignore_ascii_case("INGEST__"))
+        .collect();
+    vars.sort();
+    for (var, raw) in vars {
+        let parts: Vec<&str> = var.split("__").collect();
+        let group = parts.get(1).map(|g| g.to_ascii_lowercase());
+        let keys = match group.as_deref() {
+            Some("sources") => SOURCE_KEYS,
+            Some("destinations") => DESTINATION_KEYS,
+            _ => &[],
+        };
+        let (Some(group), [_, _, name, key]) = (group, parts.as_slice()) else {
+            unknown_var(ctx, &var);
+            continue;
+        };
+        if keys.is_empty() || name.is_empty() || key.is_empty() {
+            unknown_var(ctx, &var);
+            continue;
+        }
+        let key = key.to_ascii_lowercase();
+        let dotted = format!("{group}.{}.{key}", name.to_ascii_lowercase());
+        let Some((_, kind)) = keys.iter().find(|(k, _)| *k == key) else {
+            let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+            ctx.push(
+                Severity::Error,
+                &dotted,
+                &key,
+                format!("environment variable {var} sets unknown key `{key}`"),
+                suggest(&key, &names),
+            );
+            continue;
+        };
+        let value = match kind {
+            Kind::Str => Some(Value::String(raw)),
+            Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "y" => Some(Value::Boolean(true)),
+                "false" | "0" | "no" | "n" => Some(Value::Boolean(false)),
+                _ => None,
+            },
+            Kind::Int(max) => raw
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|i| i <= max)
+                .and_then(|i| i64::try_from(i).ok())
+                .map(Value::Integer),
+        };
+        let Some(value) = value else {
+            ctx.error(
+                &dotted,
+                &key,
+                format!("environment variable {var} must be {}", kind_name(*kind)),
+            );
+            continue;
+        };
+        let Value::Table(groups) = table
+            .entry(group.clone())
+            .or_insert_with(|| Value::Table(Table::new()))
+        else {
+            continue; // reported by the structure check
+        };
+        let existing = groups
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned();
+        let section = existing.unwrap_or_else(|| name.to_ascii_lowercase());
+        if let Value::Table(s) = groups
+            .entry(section)
+            .or_insert_with(|| Value::Table(Table::new()))
+        {
+            s.insert(key, value);
+        }
+    }
+}
+
+fn unknown_var(ctx: &mut Ctx, var: &str) {
+    ctx.push(
+        Severity::Warning,
+        "",
+        var,
+        format!("environment variable {var} is ignored: it does not name a secrets key"),
+        Some("use INGEST__SOURCES__<NAME>__<KEY> or INGEST__DESTINATIONS__<NAME>__<KEY>".into()),
+    );
+}
+
+fn check_source(ctx: &mut Ctx, name: &str, s: &SourceSecret) {
+    if let Some(kind) = &s.kind
+        && SourceType::parse(kind).is_none()
+    {
+        ctx.push(
+            Severity::Error,
+            &format!("sources.{name}.type"),
+            "type",
+            format!("[sources.{name}] has an unknown type `{kind}`"),
+            Some("use postgresql, mssql, oracle, mysql or sqlite".into()),
+        );
+    }
+}
+
+fn check_destination(ctx: &mut Ctx, name: &str, d: &DestinationSecret) {
+    let section = format!("destinations.{name}");
+    if d.path.is_some() {
+        if d.storage_account_name.is_some() {
+            ctx.error(
+                &format!("{section}.path"),
+                "path",
+                format!("[{section}] has both `path` (local folder) and `storage_account_name` (ADLS); keep one"),
+            );
+        }
+        return;
+    }
+    let emulator = d.use_emulator == Some(true);
+    if d.storage_account_name.is_none() && !emulator {
+        ctx.push(
+            Severity::Error,
+            &format!("{section}.storage_account_name"),
+            "storage_account_name",
+            format!("[{section}] needs `storage_account_name` (ADLS) or `path` (local folder)"),
+            None,
+        );
+    }
+    let mut kinds = Vec::new();
+    if d.storage_account_key.is_some() {
+        kinds.push("storage_account_key");
+    }
+    if d.sas_token.is_some() {
+        kinds.push("sas_token");
+    }
+    if d.client_secret.is_some() {
+        kinds.push("client_secret (service principal)");
+    }
+    if d.use_managed_identity == Some(true) {
+        kinds.push("use_managed_identity");
+    }
+    if d.use_azure_cli == Some(true) {
+        kinds.push("use_azure_cli");
+    }
+    if d.federated_token_file.is_some() {
+        kinds.push("federated_token_file (workload identity)");
+    }
+    if emulator {
+        kinds.push("use_emulator");
+    }
+    let hint = "set exactly one of storage_account_key, sas_token, tenant_id+client_id+client_secret, \
+                use_managed_identity, use_azure_cli, federated_token_file, use_emulator";
+    match kinds.len() {
+        0 => ctx.push(
+            Severity::Error,
+            &section,
+            "",
+            format!("[{section}] has no authentication"),
+            Some(hint.into()),
+        ),
+        1 => {}
+        _ => ctx.push(
+            Severity::Error,
+            &section,
+            "",
+            format!(
+                "[{section}] has several authentication kinds: {}",
+                kinds.join(", ")
+            ),
+            Some(hint.into()),
+        ),
+    }
+    if d.client_secret.is_some() || d.federated_token_file.is_some() {
+        for (key, v) in [("tenant_id", &d.tenant_id), ("client_id", &d.client_id)] {
+            if v.is_none() {
+                ctx.error(
+                    &format!("{section}.{key}"),
+                    key,
+                    format!(
+                        "[{section}] needs `{key}` for service principal or workload identity auth"
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Tests for secrets.toml loading.
+
+use super::*;
+use crate::config::{Issue, Location, Severity};
+use std::path::Path;
+
+const PASSWORD: &str = "Pa55-very-secret";
+const ACCOUNT_KEY: &str = "QUNDT1VOVEtFWQ==";
+const SAS: &str = "sv=2024&sig=topsecretsig";
+const CLIENT_SECRET: &str = "cl13nt-s3cr3t";
+const URL: &str = "postgres://u:urlpass@h/db";
+
+fn write(dir: &Path, text: &str) -> std::path::PathBuf {
+    let p = dir.join("secrets.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn load_text(text: &str, env: &[(&str, &str)]) -> (tempfile::TempDir, Secrets, Vec<Issue>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), text);
+    let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    let (s, issues) = load_with_env(&p, env).unwrap();
+    (dir, s, issues)
+}
+
+fn keys(issues: &[Issue]) -> Vec<String> {
+    issues
+        .iter()
+        .map(|i| match &i.at {
+            Location::File { key, .. } => key.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn assert_no_secret(text: &str) {
+    for s in [PASSWORD, ACCOUNT_KEY, SAS, CLIENT_SECRET, URL, "urlpass"] {
+        assert!(!text.contains(s), "secret {s:?} leaked in {text}");
+    }
+}
+
+fn valid() -> String {
+    format!(
+        r#"
+[sources.sales_db]
+type = "postgresql"
+host = "db.example.com"
+port = 5432
+database = "sales"
+username = "etl"
+password = "{PASSWORD}"
+
+[sources.pg_url]
+url = "{URL}"
+
+[sources.demo]
+type = "sqlite"
+path = "demo.sqlite"
+
+[destinations.adls]
+storage_account_name = "acct"
+container_name = "raw"
+storage_account_key = "{ACCOUNT_KEY}"
+max_retries = 5
+
+[destinations.sas]
+storage_account_name = "acct"
+sas_token = "{SAS}"
+
+[destinations.sp]
+storage_account_name = "acct"
+tenant_id = "t"
+client_id = "c"
+client_secret = "{CLIENT_SECRET}"
+
+[destinations.wi]
+storage_account_name = "acct"
+tenant_id = "t"
+client_id = "c"
+federated_token_file = "token.jwt"
+
+[destinations.local]
+path = "output"
+"#
+    )
+}
+
+#[test]
+fn valid_file_loads_and_resolves_paths() {
+    let (dir, s, issues) = load_text(&valid(), &[]);
+    assert!(issues.is_empty(), "{issues:?}");
+    let db = &s.sources["sales_db"];
+    assert_eq!(db.port, Some(5432));
+    assert_eq!(db.password.as_ref().map(Secret::expose), Some(PASSWORD));
+    assert_eq!(
+        s.sources["demo"].path.as_deref(),
+        Some(dir.path().join("demo.sqlite").as_path())
+    );
+    assert_eq!(
+        s.destinations["local"].path.as_deref(),
+        Some(dir.path().join("output").as_path())
+    );
+    let wi = &s.destinations["wi"];
+    assert_eq!(
+        wi.federated_token_file.as_deref(),
+        Some(dir.path().join("token.jwt").as_path())
+    );
+    assert_eq!(s.destinations["adls"].max_retries, Some(5));
+    assert_eq!(s.destination("ADLS").map(|(n, _)| n), Some("adls"));
+    assert_no_secret(&format!("{s:?}"));
+}
+
+#[test]
+fn absolute_paths_are_kept() {
+    let abs = std::env::temp_dir().join("x.sqlite");
+    let text = format!("[sources.demo]\npath = {:?}\n", abs.to_string_lossy());
+    let (_d, s, issues) = load_text(&text, &[]);
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(s.sources["demo"].path.as_deref(), Some(abs.as_path()));
+}
+
+#[test]
+fn structure_issues_name_the_exact_key() {
+    let text = format!(
+        r#"
+[source.x]
+a = 1
+
+[sources.db]
+host = "h"
+pasword = "{PASSWORD}"
+
+[sources.p]
+port = "x"
+
+[sources.big]
+port = 70000
+
+[sources.t]
+type = "db2"
+
+[sources.ok]
+type = "mysql"
+
+[destinations.both]
+path = "out"
+storage_account_name = "acct"
+
+[destinations.none]
+storage_account_name = "acct"
+
+[destinations.two]
+storage_account_name = "acct"
+storage_account_key = "{ACCOUNT_KEY}"
+sas_token = "{SAS}"
+
+[destinations.noacct]
+use_azure_cli = true
+
+[destinations.emu]
+use_emulator = true
+
+[destinations.sp]
+storage_account_name = "acct"
+client_secret = "{CLIENT_SECRET}"
+
+[destinations.bad]
+use_emulator = "yes"
+"#
+    );
+    let (_d, s, issues) = load_text(&text, &[]);
+    let k = keys(&issues);
+    for expected in [
+        "source",
+        "sources.db.pasword",
+        "sources.p.port",
+        "sources.big.port",
+        "sources.t.type",
+        "destinations.both.path",
+        "destinations.none",
+        "destinations.two",
+        "destinations.noacct.storage_account_name",
+        "destinations.sp.tenant_id",
+        "destinations.sp.client_id",
+        "destinations.bad.use_emulator",
+    ] {
+        assert!(
+            k.iter().any(|x| x == expected),
+            "missing issue at {expected}: {k:?}"
+        );
+    }
+    assert_eq!(issues.len(), 12, "{issues:#?}");
+    assert!(issues.iter().all(|i| i.severity == Severity::Error));
+    let typo = issues.iter().find(|i| i.column == "pasword").unwrap();
+    assert_eq!(typo.hint.as_deref(), Some("did you mean `password`?"));
+    let top = issues.iter().find(|i| i.column == "source").unwrap();
+    assert_eq!(top.hint.as_deref(), Some("did you mean `sources`?"));
+    let two = issues
+        .iter()
+        .find(|i| i.message.contains("several"))
+        .unwrap();
+    assert!(
+        two.message.contains("[destinations.two]"),
+        "{}",
+        two.message
+    );
+    // Bad sections are left out, good ones kept.
+    assert!(!s.sources.contains_key("db") && !s.sources.contains_key("p"));
+    assert!(s.sources.contains_key("ok") && s.destinations.contains_key("emu"));
+    assert!(!s.destinations.contains_key("bad"));
+    for i in &issues {
+        assert_no_secret(&format!("{i:?} {}", i.message));
+    }
+}
+
+#[test]
+fn env_overrides_password_and_port() {
+    let text = "[sources.Sales_DB]\nhost = \"h\"\nport = 1\n";
+    let env = [
+        ("INGEST__SOURCES__SALES_DB__PASSWORD", PASSWORD),
+        ("ingest__sources__sales_db__port", "6543"),
+        ("INGEST__DESTINATIONS__NEW__PATH", "out"),
+        ("INGEST__DESTINATIONS__NEW__CREATE_CONTAINER", "true"),
+        ("OTHER", "x"),
+    ];
+    let (dir, s, issues) = load_text(text, &env);
+    assert!(issues.is_empty(), "{issues:?}");
+    let db = &s.sources["Sales_DB"];
+    assert_eq!(db.password.as_ref().map(Secret::expose), Some(PASSWORD));
+    assert_eq!(db.port, Some(6543));
+    assert_eq!(
+        s.destinations["new"].path.as_deref(),
+        Some(dir.path().join("out").as_path())
+    );
+    assert_eq!(s.destinations["new"].create_container, Some(true));
+}
+
+#[test]
+fn bad_env_values_are_issues_without_the_value() {
+    let env = [
+        ("INGEST__SOURCES__DB__PORT", PASSWORD),
+        ("INGEST__SOURCES__DB__PASSWROD", PASSWORD),
+        ("INGEST__SOMETHING", PASSWORD),
+        ("INGEST__SOURCES__DB", PASSWORD),
+    ];
+    let (_d, _s, issues) = load_text("", &env);
+    assert_eq!(issues.len(), 4, "{issues:#?}");
+    let port = issues.iter().find(|i| i.column == "port").unwrap();
+    assert!(port.message.contains("INGEST__SOURCES__DB__PORT"));
+    assert_eq!(port.severity, Severity::Error);
+    let typo = issues.iter().find(|i| i.column == "passwrod").unwrap();
+    assert_eq!(typo.hint.as_deref(), Some("did you mean `password`?"));
+    let warnings = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Warning)
+        .count();
+    assert_eq!(warnings, 2);
+    for i in &issues {
+        assert_no_secret(&format!("{i:?}"));
+    }
+}
+
+#[test]
+fn malformed_toml_gives_line_and_column_but_not_the_line() {
+    let text = format!("[sources.db]\nhost = \"h\"\npassword = \"{PASSWORD}\" oops\n");
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), &text);
+    let err = load_with_env(&p, Vec::new()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, SecretsError::Malformed { line: 3, .. }),
+        "{err:?}"
+    );
+    assert!(msg.contains("line 3, column"), "{msg}");
+    assert!(msg.contains("secrets.toml"), "{msg}");
+    assert_no_secret(&msg);
+    assert_no_secret(&format!("{err:?}"));
+}
+
+#[test]
+fn file_errors_name_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let err = load_with_env(&missing, Vec::new()).unwrap_err();
+    assert!(matches!(err, SecretsError::Missing { .. }));
+    assert!(err.to_string().contains("nope.toml") && err.to_string().contains("generate-sample"));
+    let bin = dir.path().join("bin.toml");
+    std::fs::write(&bin, [0xff, 0xfe, 0x00]).unwrap();
+    let err = load_with_env(&bin, Vec::new()).unwrap_err();
+    assert!(matches!(err, SecretsError::NotUtf8 { .. }), "{err:?}");
+    let err = load_with_env(dir.path(), Vec::new()).unwrap_err();
+    assert!(matches!(err, SecretsError::Unreadable { .. }), "{err:?}");
+}
+
+#[test]
+fn line_col_counts_characters() {
+    assert_eq!(load::line_col("ab\ncé d", 7), (2, 4));
+    assert_eq!(load::line_col("x", 99), (1, 2));
+}
