@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod checks;
+mod env;
 mod load;
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,10 @@
 //! Reading secrets.toml: parse to a table, apply `INGEST__…` overrides, check the structure
 //! key by key (collecting every problem as an [`Issue`]), then deserialize section by section.
 
-use super::{DestinationSecret, Secrets, SourceSecret};
-use crate::config::{Issue, Location, Severity, SourceType};
+use super::Secrets;
+use super::checks::{check_destination, check_source};
+use super::env::apply_env;
+use crate::config::{Issue, Location, Severity};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -49,14 +51,16 @@ pub enum SecretsError {
 
 /// What a key holds, for type checks and for converting environment values.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
+    /// A string.
     Str,
+    /// A boolean.
     Bool,
     /// An integer in `0..=max`.
     Int(u64),
 }
 
-const SOURCE_KEYS: &[(&str, Kind)] = &[
+pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("type", Kind::Str),
     ("host", Kind::Str),
     ("port", Kind::Int(u16::MAX as u64)),
@@ -74,7 +78,7 @@ const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("connect_string", Kind::Str),
 ];
 
-const DESTINATION_KEYS: &[(&str, Kind)] = &[
+pub(super) const DESTINATION_KEYS: &[(&str, Kind)] = &[
     ("path", Kind::Str),
     ("storage_account_name", Kind::Str),
     ("container_name", Kind::Str),
@@ -176,13 +180,20 @@ pub fn load_with_env(
     Ok((secrets, ctx.issues))
 }
 
-struct Ctx {
+pub(super) struct Ctx {
     file: String,
     issues: Vec<Issue>,
 }
 
 impl Ctx {
-    fn push(&mut self, sev: Severity, key: &str, col: &str, message: String, hint: Option<String>) {
+    pub(super) fn push(
+        &mut self,
+        sev: Severity,
+        key: &str,
+        col: &str,
+        message: String,
+        hint: Option<String>,
+    ) {
         self.issues.push(Issue {
             severity: sev,
             at: Location::File {
@@ -194,7 +205,7 @@ impl Ctx {
             hint,
         });
     }
-    fn error(&mut self, key: &str, col: &str, message: String) {
+    pub(super) fn error(&mut self, key: &str, col: &str, message: String) {
         self.push(Severity::Error, key, col, message, None);
     }
 }
@@ -220,7 +231,7 @@ fn resolve(base: &Path, p: &mut Option<PathBuf>) {
 }
 
 /// The closest candidate within edit distance 2, as a hint.
-fn suggest(word: &str, candidates: &[&str]) -> Option<String> {
+pub(super) fn suggest(word: &str, candidates: &[&str]) -> Option<String> {
     candidates
         .iter()
         .map(|c| (edit_distance(&word.to_ascii_lowercase(), c), *c))
@@ -243,7 +254,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn kind_name(kind: Kind) -> &'static str {
+pub(super) fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Str => "a string",
         Kind::Bool => "true or false",
@@ -320,188 +331,5 @@ fn fits(v: &Value, kind: Kind) -> bool {
         (Kind::Str, Value::String(_)) | (Kind::Bool, Value::Boolean(_)) => true,
         (Kind::Int(max), Value::Integer(i)) => u64::try_from(*i).is_ok_and(|i| i <= max),
         _ => false,
-    }
-}
-
-fn apply_env(table: &mut Table, env: impl IntoIterator<Item = (String, String)>, ctx: &mut Ctx) {
-    let mut vars: Vec<(String, String)> = env
-        .into_iter()
-        .filter(|(k, _)| k.len() >= 8 && k[..8].eq_ignore_ascii_case("INGEST__"))
-        .collect();
-    vars.sort();
-    for (var, raw) in vars {
-        let parts: Vec<&str> = var.split("__").collect();
-        let group = parts.get(1).map(|g| g.to_ascii_lowercase());
-        let keys = match group.as_deref() {
-            Some("sources") => SOURCE_KEYS,
-            Some("destinations") => DESTINATION_KEYS,
-            _ => &[],
-        };
-        let (Some(group), [_, _, name, key]) = (group, parts.as_slice()) else {
-            unknown_var(ctx, &var);
-            continue;
-        };
-        if keys.is_empty() || name.is_empty() || key.is_empty() {
-            unknown_var(ctx, &var);
-            continue;
-        }
-        let key = key.to_ascii_lowercase();
-        let dotted = format!("{group}.{}.{key}", name.to_ascii_lowercase());
-        let Some((_, kind)) = keys.iter().find(|(k, _)| *k == key) else {
-            let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
-            ctx.push(
-                Severity::Error,
-                &dotted,
-                &key,
-                format!("environment variable {var} sets unknown key `{key}`"),
-                suggest(&key, &names),
-            );
-            continue;
-        };
-        let value = match kind {
-            Kind::Str => Some(Value::String(raw)),
-            Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "y" => Some(Value::Boolean(true)),
-                "false" | "0" | "no" | "n" => Some(Value::Boolean(false)),
-                _ => None,
-            },
-            Kind::Int(max) => raw
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|i| i <= max)
-                .and_then(|i| i64::try_from(i).ok())
-                .map(Value::Integer),
-        };
-        let Some(value) = value else {
-            ctx.error(
-                &dotted,
-                &key,
-                format!("environment variable {var} must be {}", kind_name(*kind)),
-            );
-            continue;
-        };
-        let Value::Table(groups) = table
-            .entry(group.clone())
-            .or_insert_with(|| Value::Table(Table::new()))
-        else {
-            continue; // reported by the structure check
-        };
-        let existing = groups
-            .keys()
-            .find(|k| k.eq_ignore_ascii_case(name))
-            .cloned();
-        let section = existing.unwrap_or_else(|| name.to_ascii_lowercase());
-        if let Value::Table(s) = groups
-            .entry(section)
-            .or_insert_with(|| Value::Table(Table::new()))
-        {
-            s.insert(key, value);
-        }
-    }
-}
-
-fn unknown_var(ctx: &mut Ctx, var: &str) {
-    ctx.push(
-        Severity::Warning,
-        "",
-        var,
-        format!("environment variable {var} is ignored: it does not name a secrets key"),
-        Some("use INGEST__SOURCES__<NAME>__<KEY> or INGEST__DESTINATIONS__<NAME>__<KEY>".into()),
-    );
-}
-
-fn check_source(ctx: &mut Ctx, name: &str, s: &SourceSecret) {
-    if let Some(kind) = &s.kind
-        && SourceType::parse(kind).is_none()
-    {
-        ctx.push(
-            Severity::Error,
-            &format!("sources.{name}.type"),
-            "type",
-            format!("[sources.{name}] has an unknown type `{kind}`"),
-            Some("use postgresql, mssql, oracle, mysql or sqlite".into()),
-        );
-    }
-}
-
-fn check_destination(ctx: &mut Ctx, name: &str, d: &DestinationSecret) {
-    let section = format!("destinations.{name}");
-    if d.path.is_some() {
-        if d.storage_account_name.is_some() {
-            ctx.error(
-                &format!("{section}.path"),
-                "path",
-                format!("[{section}] has both `path` (local folder) and `storage_account_name` (ADLS); keep one"),
-            );
-        }
-        return;
-    }
-    let emulator = d.use_emulator == Some(true);
-    if d.storage_account_name.is_none() && !emulator {
-        ctx.push(
-            Severity::Error,
-            &format!("{section}.storage_account_name"),
-            "storage_account_name",
-            format!("[{section}] needs `storage_account_name` (ADLS) or `path` (local folder)"),
-            None,
-        );
-    }
-    let mut kinds = Vec::new();
-    if d.storage_account_key.is_some() {
-        kinds.push("storage_account_key");
-    }
-    if d.sas_token.is_some() {
-        kinds.push("sas_token");
-    }
-    if d.client_secret.is_some() {
-        kinds.push("client_secret (service principal)");
-    }
-    if d.use_managed_identity == Some(true) {
-        kinds.push("use_managed_identity");
-    }
-    if d.use_azure_cli == Some(true) {
-        kinds.push("use_azure_cli");
-    }
-    if d.federated_token_file.is_some() {
-        kinds.push("federated_token_file (workload identity)");
-    }
-    if emulator {
-        kinds.push("use_emulator");
-    }
-    let hint = "set exactly one of storage_account_key, sas_token, tenant_id+client_id+client_secret, \
-                use_managed_identity, use_azure_cli, federated_token_file, use_emulator";
-    match kinds.len() {
-        0 => ctx.push(
-            Severity::Error,
-            &section,
-            "",
-            format!("[{section}] has no authentication"),
-            Some(hint.into()),
-        ),
-        1 => {}
-        _ => ctx.push(
-            Severity::Error,
-            &section,
-            "",
-            format!(
-                "[{section}] has several authentication kinds: {}",
-                kinds.join(", ")
-            ),
-            Some(hint.into()),
-        ),
-    }
-    if d.client_secret.is_some() || d.federated_token_file.is_some() {
-        for (key, v) in [("tenant_id", &d.tenant_id), ("client_id", &d.client_id)] {
-            if v.is_none() {
-                ctx.error(
-                    &format!("{section}.{key}"),
-                    key,
-                    format!(
-                        "[{section}] needs `{key}` for service principal or workload identity auth"
-                    ),
-                );
-            }
-        }
     }
 }
