@@ -1,1 +1,157 @@
-//! TODO
+//! The command line (clap derive). Parsing only; `app` gives the commands their meaning.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Copy tables from relational databases into Parquet on ADLS Gen2 or a local folder,
+/// driven by an Excel workbook.
+#[derive(Debug, Parser)]
+#[command(name = "ingest", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// secrets.toml [default: secrets.toml beside the workbook]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Folder holding state/, audit_log.jsonl and watermarks.json
+    #[arg(long, global = true, value_name = "DIR", default_value = "metadata")]
+    pub state_dir: PathBuf,
+    /// Folder for the daily log files
+    #[arg(long, global = true, value_name = "DIR", default_value = "logs")]
+    pub log_dir: PathBuf,
+}
+
+/// Output format of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON on stdout.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every enabled job (or the ones named with --jobs)
+    Run(RunArgs),
+    /// Check the workbook and secrets and print every problem at once
+    Validate(ValidateArgs),
+    /// Write a ready-to-run template: workbook, secrets.toml and a demo SQLite database
+    GenerateSample(SampleArgs),
+    /// Inspect and repair per-job state (watermarks)
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+/// `ingest run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The workbook
+    #[arg(long, short, value_name = "FILE", default_value = "config/ingestion_config.xlsx")]
+    pub config: PathBuf,
+    /// Only these jobs (comma-separated job ids)
+    #[arg(long, value_delimiter = ',', value_name = "JOB,...")]
+    pub jobs: Vec<String>,
+    /// Jobs run at the same time
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// Print the plan and SQL; touch nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Ignore stored state for the chosen jobs: reload everything and replace earlier loads
+    #[arg(long)]
+    pub full_refresh: bool,
+    /// Summary format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// `ingest validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The workbook
+    #[arg(long, short, value_name = "FILE", default_value = "config/ingestion_config.xlsx")]
+    pub config: PathBuf,
+    /// Also open every referenced source and destination
+    #[arg(long)]
+    pub connect: bool,
+    /// Problem list format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// `ingest generate-sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Folder to write into
+    #[arg(long, value_name = "DIR", default_value = "config")]
+    pub dir: PathBuf,
+    /// Overwrite existing files
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `ingest state …`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List every job's watermark
+    List,
+    /// Print one job's state document
+    Show {
+        /// Job id
+        job: String,
+    },
+    /// Forget a job's watermark: its next run starts from last_watermark (or the beginning)
+    Reset {
+        /// Job id
+        job: String,
+    },
+    /// Set a job's watermark (checked against the cursor's kind)
+    Set {
+        /// Job id
+        job: String,
+        /// New watermark value
+        value: String,
+        /// Cursor kind, needed when the job has no state yet
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// Cursor column, needed when the job has no state yet
+        #[arg(long)]
+        column: Option<String>,
+    },
+}
+
+/// Cursor kinds on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Integer cursor.
+    Int,
+    /// Date cursor.
+    Date,
+    /// Timestamp without time zone.
+    Timestamp,
+    /// Timestamp with time zone.
+    TimestampTz,
+}
+
+impl From<KindArg> for crate::plan::CursorKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Int => crate::plan::CursorKind::Int,
+            KindArg::Date => crate::plan::CursorKind::Date,
+            KindArg::Timestamp => crate::plan::CursorKind::Timestamp,
+            KindArg::TimestampTz => crate::plan::CursorKind::TimestampTz,
+        }
+    }
+}

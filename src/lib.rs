@@ -4,6 +4,7 @@
 //! (windows, chunks, SQL) → [`source`] (Arrow batches) → [`sink`] (Parquet objects and
 //! manifests) → [`state`] (watermarks, audit). [`run`] drives one run end to end.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod logging;

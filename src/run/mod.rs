@@ -1,1 +1,212 @@
-//! TODO
+//! A run: select jobs, take the lock, run them with bounded concurrency, audit, summarise.
+
+pub mod boundary;
+pub mod job;
+pub mod summary;
+
+use crate::config::{Job, Loaded};
+use crate::sink::layout::new_load_id;
+use crate::sink::store::Destination;
+use crate::state::audit::{self, AuditRecord, AuditStatus};
+use crate::state::lock::{DirLock, LockError};
+use crate::state::store::StateStore;
+use chrono::Utc;
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use summary::{JobReport, Status};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Only these job ids (empty: every enabled job).
+    pub jobs: Vec<String>,
+    /// Jobs at the same time.
+    pub parallelism: usize,
+    /// Plan and print only.
+    pub dry_run: bool,
+    /// Ignore state for the chosen jobs.
+    pub full_refresh: bool,
+    /// Folder of state, audit and watermarks.
+    pub state_dir: PathBuf,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// `--jobs` named something that cannot run.
+    #[error("{0}")]
+    Selection(String),
+    /// Another run holds the lock.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// The state folder is unusable.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+}
+
+/// The jobs `--jobs` selects (every enabled job when empty).
+pub fn select<'a>(jobs: &'a [Job], wanted: &[String]) -> Result<Vec<&'a Job>, RunError> {
+    if wanted.is_empty() {
+        return Ok(jobs.iter().filter(|j| j.enabled).collect());
+    }
+    let mut out = Vec::new();
+    for name in wanted {
+        match jobs.iter().find(|j| j.job_id == *name) {
+            Some(j) if j.enabled => out.push(j),
+            Some(_) => return Err(RunError::Selection(format!("job `{name}` is disabled (enabled = N in the workbook)"))),
+            None => return Err(RunError::Selection(format!("no job `{name}` in the workbook"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Run the selected jobs; one failing job does not stop the others.
+pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, RunError> {
+    let selected = select(&loaded.jobs, &opts.jobs)?;
+    let state = Arc::new(StateStore::new(&opts.state_dir)?);
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        let lock = DirLock::acquire(&opts.state_dir)?;
+        if let Some(prev) = lock.took_over() {
+            tracing::warn!(
+                "a previous run (pid {} on {}, started {}) did not exit cleanly; taking over its lock",
+                prev.pid, prev.host, prev.started_at
+            );
+        }
+        Some(lock)
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                tracing::warn!("interrupted: stopping jobs; nothing partial is committed");
+                cancel.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+    let run_id = new_load_id(Utc::now());
+    let mut destinations: HashMap<String, Arc<Destination>> = HashMap::new();
+    let mut prepared = Vec::new();
+    for job in selected {
+        let dest = match destinations.get(&job.destination.to_ascii_lowercase()) {
+            Some(d) => Ok(d.clone()),
+            None => open_destination(loaded, job).map(|d| {
+                destinations.insert(job.destination.to_ascii_lowercase(), d.clone());
+                d
+            }),
+        };
+        prepared.push((job, dest));
+    }
+    tracing::info!("run {run_id}: {} jobs{}", prepared.len(), if opts.dry_run { " (dry run)" } else { "" });
+    let reports = futures::stream::iter(prepared)
+        .map(|(job, dest)| run_one(loaded, job, dest, &state, opts, &cancel, &run_id))
+        .buffered(opts.parallelism.max(1))
+        .collect::<Vec<_>>()
+        .await;
+    Ok(reports)
+}
+
+fn open_destination(loaded: &Loaded, job: &Job) -> Result<Arc<Destination>, String> {
+    let (name, secret) = loaded
+        .secrets
+        .destination(&job.destination)
+        .ok_or_else(|| format!("no [destinations.{}] in secrets.toml", job.destination))?;
+    Destination::from_secret(name, secret).map(Arc::new).map_err(|e| e.to_string())
+}
+
+async fn run_one(
+    loaded: &Loaded,
+    job: &Job,
+    dest: Result<Arc<Destination>, String>,
+    state: &Arc<StateStore>,
+    opts: &RunOptions,
+    cancel: &Arc<AtomicBool>,
+    run_id: &str,
+) -> JobReport {
+    let start_time = Utc::now();
+    let progress = crate::logging::progress().add(ProgressBar::no_length());
+    progress.set_style(
+        ProgressStyle::with_template("{prefix:.bold} {spinner} {human_pos} rows  {per_sec}  {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    progress.set_prefix(job.job_id.clone());
+    progress.enable_steady_tick(std::time::Duration::from_millis(200));
+    tracing::info!("{}: started ({} {} from {} `{}`)", job.job_id, job.load_type, job.output_table(), job.source_type, job.source_name);
+    let report = match prepare(loaded, job, dest).await {
+        Ok((source, destination)) => {
+            let ctx = job::JobContext {
+                source,
+                destination,
+                state: state.clone(),
+                full_refresh: opts.full_refresh,
+                dry_run: opts.dry_run,
+                cancel: cancel.clone(),
+                progress: progress.clone(),
+            };
+            job::run(job, &ctx).await
+        }
+        Err(message) => {
+            let mut r = JobReport::empty(&job.job_id, Status::Failed);
+            r.error = Some(message);
+            r
+        }
+    };
+    progress.finish_and_clear();
+    crate::logging::progress().remove(&progress);
+    match report.status {
+        Status::Failed => tracing::error!("{}: FAILED: {}", job.job_id, report.error.as_deref().unwrap_or("")),
+        _ => tracing::info!(
+            "{}: {:?} {} rows, {} files, {} bytes in {:.1} s",
+            job.job_id, report.status, report.rows, report.files, report.bytes, report.seconds
+        ),
+    }
+    if !opts.dry_run {
+        let record = AuditRecord {
+            run_id: run_id.to_string(),
+            job_id: job.job_id.clone(),
+            load_id: report.load_id.clone(),
+            status: match report.status {
+                Status::Success => AuditStatus::Success,
+                Status::Failed => AuditStatus::Failed,
+                Status::Skipped => AuditStatus::Skipped,
+            },
+            load_type: if opts.full_refresh { crate::config::LoadType::Full } else { job.load_type },
+            rows_extracted: report.rows_extracted,
+            rows_written: report.rows,
+            files: report.files,
+            bytes: report.bytes,
+            watermark_from: report.watermark_from.clone(),
+            watermark_to: report.watermark.clone(),
+            duration_seconds: report.seconds,
+            start_time,
+            end_time: Utc::now(),
+            error: report.error.clone(),
+        };
+        if let Err(e) = audit::append(&opts.state_dir, &record) {
+            tracing::error!("{}: could not append the audit line: {e}", job.job_id);
+        }
+    }
+    report
+}
+
+async fn prepare(
+    loaded: &Loaded,
+    job: &Job,
+    dest: Result<Arc<Destination>, String>,
+) -> Result<(Arc<dyn crate::source::Source>, Arc<Destination>), String> {
+    let destination = dest?;
+    let (name, secret) = loaded
+        .secrets
+        .source_for(&job.source_name, job.source_type)
+        .ok_or_else(|| format!("no [sources.{}] in secrets.toml", job.source_name))?;
+    let source = crate::source::open(job, name, secret, loaded.secrets.base_dir())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((Arc::from(source), destination))
+}

@@ -60,6 +60,19 @@ pub enum SourceError {
     Other(String),
 }
 
+/// One extraction: a planned SELECT and the shape of its result.
+#[derive(Debug, Clone)]
+pub struct Extract {
+    /// The SELECT (from `plan::sql::select_sql`).
+    pub query: Query,
+    /// The schema `describe` returned.
+    pub schema: SchemaRef,
+    /// Rows per batch.
+    pub batch_rows: usize,
+    /// Indexes of the key columns, to name a row in errors.
+    pub key_columns: Vec<usize>,
+}
+
 /// A database the tool reads from.
 #[async_trait::async_trait]
 pub trait Source: Send + Sync {
@@ -69,24 +82,26 @@ pub trait Source: Send + Sync {
     /// The Arrow schema of the relation's columns, in select order, before any data moves.
     async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError>;
 
-    /// Run a `SELECT MIN(c), MAX(c) …` query; `None` when the result is NULL (no rows).
+    /// Run a `SELECT MIN(c), MAX(c) …` query on `column`; `None` when the result is NULL (no rows).
     async fn bounds(
         &self,
         query: &Query,
+        column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError>;
 
     /// Run a `SELECT COUNT(*) …` query.
     async fn count(&self, query: &Query) -> Result<u64, SourceError>;
 
+    /// Prove the source answers (`SELECT 1`).
+    async fn ping(&self) -> Result<(), SourceError> {
+        let q = Query { sql: "SELECT 1".into(), params: Vec::new() };
+        self.count(&q).await.map(|_| ())
+    }
+
     /// Stream the rows of a SELECT as batches of at most `batch_rows` rows in `schema`.
     /// Errors are stream items; the stream ends only when the rows do.
-    fn extract(
-        &self,
-        query: Query,
-        schema: SchemaRef,
-        batch_rows: usize,
-    ) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
+    fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
 }
 
 /// Open the source of a job: the one place that picks an implementation.

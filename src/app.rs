@@ -1,0 +1,257 @@
+//! The commands: each turns parsed arguments into work and an exit code.
+
+use crate::cli::{Cli, Command, Output, RunArgs, SampleArgs, StateCommand, ValidateArgs};
+use crate::config::{self, Loaded, issue};
+use crate::plan::{CursorKind, CursorValue, Watermark};
+use crate::run::{self, RunError, RunOptions, summary};
+use crate::sink::store::Destination;
+use crate::state::lock::LockError;
+use crate::state::store::{JobState, StateStore};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Exit codes for schedulers.
+pub mod exit {
+    /// Every selected job succeeded.
+    pub const OK: u8 = 0;
+    /// At least one job failed, or `validate --connect` could not reach something.
+    pub const FAILED: u8 = 1;
+    /// The configuration or the command line is invalid; nothing ran.
+    pub const INVALID: u8 = 2;
+    /// Another run holds the state directory's lock.
+    pub const LOCKED: u8 = 3;
+}
+
+/// Run a parsed command line; returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(exit::FAILED, &format!("cannot start the async runtime: {e}")),
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run_cmd(&cli.global, args).await,
+            Command::Validate(args) => validate_cmd(&cli.global, args).await,
+            Command::GenerateSample(args) => sample_cmd(args).await,
+            Command::State(cmd) => state_cmd(&cli.global.state_dir, cmd),
+        }
+    });
+    ExitCode::from(code)
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(code)
+}
+
+fn error(code: u8, message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    code
+}
+
+/// Load both files; on unreadable files or validation errors print them and return the exit code.
+fn load_checked(config: &Path, secrets: Option<&Path>, output: Output) -> Result<Loaded, u8> {
+    let loaded = config::load(config, secrets).map_err(|e| error(exit::INVALID, e))?;
+    if !loaded.issues.is_empty() {
+        match output {
+            Output::Json if loaded.has_errors() => println!("{}", issue::render_json(&loaded.issues)),
+            _ => eprint!("{}", issue::render_text(&loaded.issues)),
+        }
+    }
+    if loaded.has_errors() {
+        return Err(exit::INVALID);
+    }
+    Ok(loaded)
+}
+
+async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
+    let loaded = match load_checked(&args.config, global.secrets.as_deref(), args.output) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let log_dir = (!args.dry_run).then_some(global.log_dir.as_path());
+    if let Err(e) = crate::logging::init(log_dir) {
+        return error(exit::FAILED, format!("cannot open the log folder {}: {e}", global.log_dir.display()));
+    }
+    let opts = RunOptions {
+        jobs: args.jobs,
+        parallelism: args.parallelism as usize,
+        dry_run: args.dry_run,
+        full_refresh: args.full_refresh,
+        state_dir: global.state_dir.clone(),
+    };
+    let reports = match run::run(&loaded, &opts).await {
+        Ok(r) => r,
+        Err(RunError::Locked(e @ LockError::Held { .. })) => return error(exit::LOCKED, e),
+        Err(e @ RunError::Selection(_)) => return error(exit::INVALID, e),
+        Err(e) => return error(exit::FAILED, e),
+    };
+    match args.output {
+        Output::Json => println!("{}", summary::render_json(&reports)),
+        Output::Text if !args.dry_run => print!("{}", summary::render_text(&reports)),
+        Output::Text => {}
+    }
+    if reports.iter().any(|r| r.status == summary::Status::Failed) { exit::FAILED } else { exit::OK }
+}
+
+async fn validate_cmd(global: &crate::cli::Global, args: ValidateArgs) -> u8 {
+    let loaded = match config::load(&args.config, global.secrets.as_deref()) {
+        Ok(l) => l,
+        Err(e) => return error(exit::INVALID, e),
+    };
+    match args.output {
+        Output::Json => println!("{}", issue::render_json(&loaded.issues)),
+        Output::Text => print!("{}", issue::render_text(&loaded.issues)),
+    }
+    if loaded.has_errors() {
+        return exit::INVALID;
+    }
+    let enabled = loaded.jobs.iter().filter(|j| j.enabled).count();
+    if args.output == Output::Text {
+        println!("{} ok: {} jobs ({enabled} enabled)", args.config.display(), loaded.jobs.len());
+    }
+    if !args.connect {
+        return exit::OK;
+    }
+    let failures = connect_all(&loaded).await;
+    for f in &failures {
+        eprintln!("error: {f}");
+    }
+    if failures.is_empty() {
+        println!("every source and destination answered");
+        exit::OK
+    } else {
+        exit::FAILED
+    }
+}
+
+/// Open every source and destination the enabled jobs use; report every failure.
+async fn connect_all(loaded: &Loaded) -> Vec<String> {
+    let mut failures = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for job in loaded.jobs.iter().filter(|j| j.enabled) {
+        if let Some((name, secret)) = loaded.secrets.source_for(&job.source_name, job.source_type) {
+            if seen.insert(format!("source:{name}")) {
+                let result = match crate::source::open(job, name, secret, loaded.secrets.base_dir()).await {
+                    Ok(source) => source.ping().await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(()) => println!("source {name}: ok"),
+                    Err(e) => failures.push(format!("source {name}: {e}")),
+                }
+            }
+        }
+        if let Some((name, secret)) = loaded.secrets.destination(&job.destination) {
+            if seen.insert(format!("dest:{name}:{}", job.target_container)) {
+                let result = match Destination::from_secret(name, secret) {
+                    Ok(d) => match d.store(&job.target_container) {
+                        Ok(store) => crate::sink::store::probe(store.as_ref(), &object_store::path::Path::from(job.target_folder_path.as_str())).await,
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(()) => println!("destination {name} ({}): ok", job.target_container),
+                    Err(e) => failures.push(format!("destination {name} ({}): {e}", job.target_container)),
+                }
+            }
+        }
+    }
+    failures
+}
+
+async fn sample_cmd(args: SampleArgs) -> u8 {
+    match config::sample::generate(&args.dir, args.force).await {
+        Ok(files) => {
+            for f in &files {
+                println!("wrote {}", f.display());
+            }
+            println!("next: ingest run --config {}", args.dir.join("ingestion_config.xlsx").display());
+            exit::OK
+        }
+        Err(e) => error(exit::INVALID, e),
+    }
+}
+
+fn state_cmd(state_dir: &Path, cmd: StateCommand) -> u8 {
+    let store = match StateStore::new(state_dir) {
+        Ok(s) => s,
+        Err(e) => return error(exit::FAILED, e),
+    };
+    match state_op(&store, cmd) {
+        Ok(()) => exit::OK,
+        Err((code, message)) => error(code, message),
+    }
+}
+
+fn state_op(store: &StateStore, cmd: StateCommand) -> Result<(), (u8, String)> {
+    let failed = |e: crate::state::StateError| (exit::FAILED, e.to_string());
+    match cmd {
+        StateCommand::List => {
+            let all = store.list().map_err(failed)?;
+            if all.is_empty() {
+                println!("no state in {}", store.dir().display());
+            }
+            for entry in all {
+                match entry {
+                    Ok(s) => println!(
+                        "{}  {}  {}  last load {}  rows {}",
+                        s.job_id,
+                        s.load_type,
+                        s.watermark.as_ref().map_or("-".to_string(), |w| format!("{}={} ({})", w.column, w.value, w.kind)),
+                        s.last_load_id.as_deref().unwrap_or("-"),
+                        s.rows_loaded_total
+                    ),
+                    Err(e) => println!("error: {e}"),
+                }
+            }
+            Ok(())
+        }
+        StateCommand::Show { job } => {
+            let s = store.load(&job).map_err(failed)?.ok_or((exit::FAILED, format!("no state for job `{job}`")))?;
+            println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+            Ok(())
+        }
+        StateCommand::Reset { job } => reset(store, &job),
+        StateCommand::Set { job, value, kind, column } => {
+            let current = store.load(&job).map_err(failed)?;
+            let (column, kind): (String, CursorKind) = match (&current, column, kind) {
+                (_, Some(c), Some(k)) => (c, k.into()),
+                (Some(JobState { watermark: Some(w), .. }), c, k) => (c.unwrap_or(w.column.clone()), k.map(Into::into).unwrap_or(w.kind)),
+                _ => return Err((exit::INVALID, format!("job `{job}` has no watermark yet: give --column and --kind"))),
+            };
+            let v = CursorValue::parse(kind, &value).map_err(|e| (exit::INVALID, e.to_string()))?;
+            let mut s = current.unwrap_or_else(|| JobState::new(&job, crate::config::LoadType::Incremental));
+            s.watermark = Some(Watermark::new(column, &v));
+            s.boundary_keys.clear();
+            store.save(&s).map_err(failed)?;
+            store.update_summary(&s).map_err(failed)?;
+            println!("{job}: watermark set to {}", v.to_text());
+            Ok(())
+        }
+    }
+}
+
+/// Forget the watermark but keep the last load id, so the next run does not re-adopt the
+/// manifest it came from. A corrupt file is removed: the next run adopts the newest manifest.
+fn reset(store: &StateStore, job: &str) -> Result<(), (u8, String)> {
+    let failed = |e: crate::state::StateError| (exit::FAILED, e.to_string());
+    match store.load(job) {
+        Ok(Some(mut s)) => {
+            s.watermark = None;
+            s.boundary_keys.clear();
+            s.rows_loaded_total = 0;
+            store.save(&s).map_err(failed)?;
+            store.remove_from_summary(job).map_err(failed)?;
+            println!("{job}: watermark forgotten; the next run starts from last_watermark (or the beginning)");
+        }
+        Ok(None) => println!("{job}: no state to reset"),
+        Err(_) => {
+            store.reset(job).map_err(failed)?;
+            store.remove_from_summary(job).map_err(failed)?;
+            println!("{job}: corrupt state removed; the next run adopts the newest committed load, if any");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Boundary rows of an incremental window: drop rows at `lo` that the previous load already
+//! took, and remember the rows at `hi` for the next one. Keys are compact row hashes.
+
+use crate::plan::CursorValue;
+use arrow::array::{Array, AsArray, BooleanArray};
+use arrow::compute::{cast, filter_record_batch};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+/// Rows sharing the new watermark beyond which a job fails instead of storing their keys.
+pub const BOUNDARY_CAP: usize = 100_000;
+
+/// What a chunk needs to filter and collect boundary rows.
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    cursor: usize,
+    keys: Vec<usize>,
+    lo: Option<i64>,
+    hi: Option<i64>,
+    previous: HashSet<String>,
+}
+
+impl Boundary {
+    /// A boundary for a batch schema: `cursor` is the cursor column's index, `keys` the key
+    /// columns (empty → the whole row), `lo`/`hi` the window, `previous` the keys stored at `lo`.
+    pub fn new(
+        cursor: usize,
+        cursor_type: &DataType,
+        keys: Vec<usize>,
+        lo: Option<&CursorValue>,
+        hi: &CursorValue,
+        previous: HashSet<String>,
+    ) -> Boundary {
+        Boundary {
+            cursor,
+            keys,
+            lo: lo.and_then(|v| native(v, cursor_type)),
+            hi: native(hi, cursor_type),
+            previous,
+        }
+    }
+
+    /// Drop the rows at `lo` whose key the previous load stored; return the kept rows and the
+    /// keys of kept rows whose cursor equals `hi`.
+    pub fn apply(&self, batch: &RecordBatch) -> Result<(RecordBatch, Vec<String>), String> {
+        let cursor = cast(batch.column(self.cursor), &DataType::Int64).map_err(|e| e.to_string())?;
+        let cursor = cursor.as_primitive::<Int64Type>();
+        let formatters = self.formatters(batch)?;
+        let mut keep = Vec::with_capacity(batch.num_rows());
+        let mut at_hi = Vec::new();
+        for row in 0..batch.num_rows() {
+            let value = cursor.is_valid(row).then(|| cursor.value(row));
+            let mut kept = true;
+            if value.is_some() && value == self.lo && !self.previous.is_empty() {
+                kept = !self.previous.contains(&row_hash(&formatters, row));
+            }
+            if kept && value.is_some() && value == self.hi {
+                at_hi.push(row_hash(&formatters, row));
+            }
+            keep.push(kept);
+        }
+        if keep.iter().all(|k| *k) {
+            return Ok((batch.clone(), at_hi));
+        }
+        let filtered = filter_record_batch(batch, &BooleanArray::from(keep)).map_err(|e| e.to_string())?;
+        Ok((filtered, at_hi))
+    }
+
+    fn formatters<'a>(&self, batch: &'a RecordBatch) -> Result<Vec<ArrayFormatter<'a>>, String> {
+        let options = FormatOptions::default().with_null("\u{0}NULL");
+        let cols: Vec<usize> = if self.keys.is_empty() { (0..batch.num_columns()).collect() } else { self.keys.clone() };
+        cols.iter()
+            .map(|&i| ArrayFormatter::try_new(batch.column(i).as_ref(), &options).map_err(|e| e.to_string()))
+            .collect()
+    }
+}
+
+/// A compact, stable hash of a row's key values (16 hex digits of SHA-256 over their text forms).
+fn row_hash(formatters: &[ArrayFormatter<'_>], row: usize) -> String {
+    let mut h = Sha256::new();
+    for f in formatters {
+        h.update(f.value(row).to_string().as_bytes());
+        h.update([0x1f]);
+    }
+    let digest = h.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The cursor value in the integer form the column casts to (`cast(col, Int64)`), if exact.
+pub fn native(value: &CursorValue, data_type: &DataType) -> Option<i64> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    let utc_naive = match value {
+        CursorValue::Int(v) => return i64::try_from(*v).ok(),
+        CursorValue::Date(d) => {
+            let days = (*d - epoch).num_days();
+            return match data_type {
+                DataType::Date64 => days.checked_mul(86_400_000),
+                _ => Some(days),
+            };
+        }
+        CursorValue::Timestamp(t) => *t,
+        CursorValue::TimestampTz(t) => t.naive_utc(),
+    };
+    let t = utc_naive.and_utc();
+    match data_type {
+        DataType::Timestamp(TimeUnit::Second, _) => Some(t.timestamp()),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => Some(t.timestamp_millis()),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Some(t.timestamp_micros()),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => t.timestamp_nanos_opt(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use std::sync::Arc;
+
+    fn batch(ids: &[i64], cursor: &[i64]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("c", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]));
+        let names: Vec<String> = ids.iter().map(|i| format!("n{i}")).collect();
+        RecordBatch::try_new(schema, vec![
+            Arc::new(Int64Array::from(ids.to_vec())),
+            Arc::new(Int64Array::from(cursor.to_vec())),
+            Arc::new(StringArray::from(names)),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn drops_only_previous_rows_at_lo_and_collects_hi() {
+        let first = Boundary::new(1, &DataType::Int64, vec![0], None, &CursorValue::Int(5), HashSet::new());
+        let (kept, at_hi) = first.apply(&batch(&[1, 2, 3], &[4, 5, 5])).unwrap();
+        assert_eq!(kept.num_rows(), 3);
+        assert_eq!(at_hi.len(), 2);
+        let prev: HashSet<String> = at_hi.into_iter().collect();
+        let second = Boundary::new(1, &DataType::Int64, vec![0], Some(&CursorValue::Int(5)), &CursorValue::Int(7), prev);
+        let (kept, at_hi) = second.apply(&batch(&[2, 3, 4, 5], &[5, 5, 5, 7])).unwrap();
+        let ids = kept.column(0).as_primitive::<Int64Type>().values().to_vec();
+        assert_eq!(ids, vec![4, 5]);
+        assert_eq!(at_hi.len(), 1);
+    }
+
+    #[test]
+    fn whole_row_hash_without_key() {
+        let b = Boundary::new(1, &DataType::Int64, vec![], None, &CursorValue::Int(5), HashSet::new());
+        let (_, a) = b.apply(&batch(&[1], &[5])).unwrap();
+        let (_, c) = b.apply(&batch(&[2], &[5])).unwrap();
+        assert_ne!(a, c);
+        assert_eq!(a[0].len(), 16);
+    }
+
+    #[test]
+    fn native_forms() {
+        let d = CursorValue::Date(chrono::NaiveDate::from_ymd_opt(1970, 1, 11).unwrap());
+        assert_eq!(native(&d, &DataType::Date32), Some(10));
+        let t = CursorValue::parse(crate::plan::CursorKind::Timestamp, "1970-01-01T00:00:01.5").unwrap();
+        assert_eq!(native(&t, &DataType::Timestamp(TimeUnit::Microsecond, None)), Some(1_500_000));
+    }
+}
