@@ -1,7 +1,9 @@
 //! Configuration: the workbook and secrets, loaded and validated into typed jobs.
 
+pub mod cell;
 pub mod issue;
 pub mod job;
+pub mod rules;
 pub mod sample;
 pub mod secrets;
 pub mod validate;
