@@ -252,7 +252,9 @@ impl RowCtx<'_> {
             },
         };
         let table_name = self.ident("table_name");
-        if source_query.is_none() && self.is_empty("source_query") {
+        // An API row is already an error; asking it for a table would be noise.
+        let api = matches!(cell::text(self.value("source_type")), Ok(Some(t)) if t.eq_ignore_ascii_case("api"));
+        if source_query.is_none() && self.is_empty("source_query") && !api {
             self.require(
                 "table_name",
                 table_name.clone(),
