@@ -1,8 +1,10 @@
 //! Configuration: the workbook and secrets, loaded and validated into typed jobs.
 
+pub mod cell;
 pub mod demo_db;
 pub mod issue;
 pub mod job;
+pub mod rules;
 pub mod sample;
 pub mod secrets;
 pub mod validate;

@@ -1,1 +1,419 @@
-//! TODO
+//! Workbook rows → typed [`Job`]s, collecting every problem in one pass. Pure: no I/O.
+
+use crate::config::cell;
+use crate::config::issue::{self, Issue, Location, Severity};
+use crate::config::job::{DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SourceType};
+use crate::config::rules::{self, Problem};
+use crate::config::secrets::Secrets;
+use crate::config::workbook::{Row, Sheet};
+use crate::plan::cursor::{CursorKind, CursorValue};
+use calamine::Data;
+use std::collections::BTreeMap;
+
+/// Columns every row must fill.
+const REQUIRED: &[&str] = &[
+    "job_id",
+    "source_type",
+    "source_name",
+    "load_type",
+    "enabled",
+    "target_container",
+    "target_folder_path",
+];
+/// Columns reserved for the API source.
+const API_COLUMNS: &[&str] = &["api_endpoint", "api_method", "pagination_type"];
+/// Largest accepted chunk_size.
+const MAX_CHUNK_SIZE: i64 = 10_000_000;
+/// Largest accepted parallelism.
+const MAX_PARALLELISM: i64 = 64;
+
+/// The outcome of validation: the jobs of rows without errors, and every issue found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    /// Rows that had no error, in sheet order.
+    pub jobs: Vec<Job>,
+    /// Header issues plus every row problem, sorted by location.
+    pub issues: Vec<Issue>,
+}
+
+impl Validation {
+    /// True when at least one issue is an error (nothing may run).
+    pub fn has_errors(&self) -> bool {
+        self.issues.iter().any(|i| i.severity == Severity::Error)
+    }
+}
+
+/// Check every row of the sheet against the rules of the workbook and resolve enabled jobs'
+/// sources and destinations in `secrets`. Never stops at the first problem.
+pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
+    let mut issues = sheet.issues.clone();
+    let mut missing_col = sheet.next_column();
+    let mut header_error = |issues: &mut Vec<Issue>, key: &str, hint: String| {
+        issues.push(
+            Issue::error(
+                sheet.cell(sheet.header_row, missing_col),
+                key,
+                "required column missing",
+            )
+            .with_hint(hint),
+        );
+        missing_col += 1;
+    };
+    for key in REQUIRED {
+        if sheet.column_of(key).is_none() {
+            header_error(
+                &mut issues,
+                key,
+                format!("add a `{key}` column to the header row"),
+            );
+        }
+    }
+    if sheet.rows.is_empty() {
+        issues.push(Issue::warning(
+            Location::Row {
+                sheet: sheet.name.clone(),
+                row: sheet.header_row + 1,
+            },
+            "",
+            "no jobs: the sheet has only a header row",
+        ));
+    }
+
+    let mut jobs = Vec::new();
+    let mut first_id: BTreeMap<String, (u32, String)> = BTreeMap::new();
+    let mut needs: BTreeMap<&'static str, (&'static str, Vec<u32>)> = BTreeMap::new();
+    for row in &sheet.rows {
+        let mut ctx = RowCtx {
+            sheet,
+            row,
+            secrets,
+            issues: &mut issues,
+            failed: false,
+            needs: &mut needs,
+        };
+        let job = ctx.job(&mut first_id);
+        if let (false, Some(job)) = (ctx.failed, job) {
+            jobs.push(job);
+        }
+    }
+    for (key, (reason, rows)) in needs {
+        let list: Vec<String> = rows.iter().map(u32::to_string).collect();
+        let which = if rows.len() == 1 { "row" } else { "rows" };
+        let hint = format!("{which} {} need it ({reason})", list.join(", "));
+        header_error(&mut issues, key, hint);
+    }
+    issue::sort(&mut issues);
+    Validation { jobs, issues }
+}
+
+/// Validation state for one row.
+struct RowCtx<'a> {
+    sheet: &'a Sheet,
+    row: &'a Row,
+    secrets: &'a Secrets,
+    issues: &'a mut Vec<Issue>,
+    failed: bool,
+    /// Conditionally required columns absent from the header: key → (reason, rows needing it).
+    needs: &'a mut BTreeMap<&'static str, (&'static str, Vec<u32>)>,
+}
+
+impl RowCtx<'_> {
+    /// The cell of `key` in this row (even when empty), or the whole row if the column is absent.
+    fn at(&self, key: &str) -> Location {
+        let col = self
+            .row
+            .cells
+            .get(key)
+            .map(|c| c.col)
+            .or_else(|| self.sheet.column_of(key));
+        match col {
+            Some(col) => self.sheet.cell(self.row.row, col),
+            None => Location::Row {
+                sheet: self.sheet.name.clone(),
+                row: self.row.row,
+            },
+        }
+    }
+
+    fn error(&mut self, key: &str, p: Problem) {
+        self.failed = true;
+        let mut issue = Issue::error(self.at(key), key, p.message);
+        issue.hint = p.hint;
+        self.issues.push(issue);
+    }
+
+    fn value(&self, key: &str) -> &Data {
+        static EMPTY: Data = Data::Empty;
+        self.row.cells.get(key).map_or(&EMPTY, |c| &c.value)
+    }
+
+    /// Type a cell; a typing error becomes an issue and `None`.
+    fn typed<T>(&mut self, key: &str, f: fn(&Data) -> Result<Option<T>, String>) -> Option<T> {
+        match f(self.value(key)) {
+            Ok(v) => v,
+            Err(m) => {
+                self.error(key, Problem::new(m));
+                None
+            }
+        }
+    }
+
+    /// True when the cell is absent or holds only blanks (a typing error is not empty).
+    fn is_empty(&self, key: &str) -> bool {
+        matches!(cell::text(self.value(key)), Ok(None))
+    }
+
+    fn text(&mut self, key: &str) -> Option<String> {
+        self.typed(key, cell::text)
+    }
+
+    /// A value that must be present when `needed`; `reason` is the "required when" sentence.
+    fn require<T>(&mut self, key: &'static str, v: Option<T>, reason: &'static str) -> Option<T> {
+        if v.is_none() && self.is_empty(key) {
+            self.failed = true;
+            if self.sheet.column_of(key).is_some() {
+                self.error(key, Problem::new(reason));
+            } else if !REQUIRED.contains(&key) {
+                let entry = self.needs.entry(key).or_insert((reason, Vec::new()));
+                entry.1.push(self.row.row);
+            }
+        }
+        v
+    }
+
+    /// A name checked by [`rules::identifier`].
+    fn ident(&mut self, key: &str) -> Option<String> {
+        let v = self.text(key)?;
+        match rules::identifier(&v) {
+            Ok(()) => Some(v),
+            Err(p) => {
+                self.error(key, p);
+                None
+            }
+        }
+    }
+
+    /// An integer in `1..=max`, or `default` when empty.
+    fn count(&mut self, key: &str, max: i64, default: usize) -> usize {
+        match self.typed(key, cell::integer) {
+            None => default,
+            Some(n) if (1..=max).contains(&n) => n as usize,
+            Some(_) => {
+                self.error(key, Problem::new(format!("must be between 1 and {max}")));
+                default
+            }
+        }
+    }
+
+    fn job(&mut self, first_id: &mut BTreeMap<String, (u32, String)>) -> Option<Job> {
+        let job_id = self.text("job_id");
+        let job_id = self.require("job_id", job_id, "required");
+        if let Some(id) = &job_id {
+            match rules::job_id(id) {
+                Err(p) => self.error("job_id", p),
+                Ok(()) => match first_id.get(&id.to_ascii_lowercase()) {
+                    Some((first, first_text)) => {
+                        let how = if first_text == id {
+                            ""
+                        } else {
+                            " (ignoring case)"
+                        };
+                        let msg = format!("duplicate job_id{how}, first used in row {first}");
+                        let hint = "job ids name state and output: make each one unique";
+                        self.error("job_id", Problem::new(msg).hint(hint));
+                    }
+                    None => {
+                        first_id.insert(id.to_ascii_lowercase(), (self.row.row, id.clone()));
+                    }
+                },
+            }
+        }
+
+        let source_type = self.source_type();
+        let source_name = self.text("source_name");
+        let source_name = self.require("source_name", source_name, "required");
+
+        let schema_name = self.ident("schema_name");
+        if matches!(source_type, Some(SourceType::Oracle | SourceType::MsSql)) {
+            let reason = match source_type {
+                Some(SourceType::Oracle) => "required when source_type = Oracle",
+                _ => "required when source_type = MSSQL",
+            };
+            self.require("schema_name", schema_name.clone(), reason);
+        }
+        let source_query = match self.text("source_query") {
+            None => None,
+            Some(q) => match rules::source_query(&q) {
+                Ok(q) => Some(q),
+                Err(p) => {
+                    self.error("source_query", p);
+                    None
+                }
+            },
+        };
+        let table_name = self.ident("table_name");
+        // An API row is already an error; asking it for a table would be noise.
+        let api = matches!(cell::text(self.value("source_type")), Ok(Some(t)) if t.eq_ignore_ascii_case("api"));
+        if source_query.is_none() && self.is_empty("source_query") && !api {
+            self.require(
+                "table_name",
+                table_name.clone(),
+                "required unless source_query is given",
+            );
+        }
+
+        let load_type = self
+            .text("load_type")
+            .and_then(|t| match LoadType::parse(&t) {
+                Some(l) => Some(l),
+                None => {
+                    let p = Problem::new(format!("`{t}` is not a load_type"))
+                        .hint("use FULL or INCREMENTAL");
+                    self.error("load_type", p);
+                    None
+                }
+            });
+        let load_type = self.require("load_type", load_type, "required");
+        let enabled = self.typed("enabled", cell::boolean);
+        let enabled = self.require("enabled", enabled, "required");
+
+        let watermark_column = self.ident("watermark_column");
+        if load_type == Some(LoadType::Incremental) {
+            let reason = "required when load_type = INCREMENTAL";
+            self.require("watermark_column", watermark_column.clone(), reason);
+        }
+        let last_watermark = self.last_watermark();
+        let primary_key = self.primary_key();
+        let partition_column = self.ident("partition_column");
+        let query_filter = self.text("query_filter");
+        let chunk_size = self.count("chunk_size", MAX_CHUNK_SIZE, DEFAULT_CHUNK_SIZE);
+        let parallelism = self.count("parallelism", MAX_PARALLELISM, 1);
+        let destination = self
+            .text("destination")
+            .unwrap_or_else(|| DEFAULT_DESTINATION.to_string());
+
+        let target_container = self.text("target_container");
+        let target_container = self.require("target_container", target_container, "required");
+        if let Some(c) = &target_container
+            && let Err(p) = rules::target_container(self.secrets, &destination, c)
+        {
+            self.error("target_container", p);
+        }
+        let folder = self.text("target_folder_path");
+        let folder = self.require("target_folder_path", folder, "required");
+        let target_folder_path = folder.and_then(|f| match rules::folder_path(&f) {
+            Ok(f) => Some(f),
+            Err(p) => {
+                self.error("target_folder_path", p);
+                None
+            }
+        });
+
+        if source_type.is_some() {
+            for key in API_COLUMNS {
+                if self.text(key).is_some() {
+                    let msg = "only used by the API source; ignored";
+                    self.issues.push(Issue::warning(self.at(key), *key, msg));
+                }
+            }
+        }
+        if enabled == Some(true) {
+            self.resolve_secrets(source_name.as_deref(), source_type, &destination);
+        }
+
+        Some(Job {
+            job_id: job_id?,
+            row: self.row.row,
+            source_type: source_type?,
+            source_name: source_name?,
+            schema_name,
+            table_name,
+            source_query,
+            load_type: load_type?,
+            enabled: enabled?,
+            target_container: target_container?,
+            target_folder_path: target_folder_path?,
+            watermark_column,
+            last_watermark,
+            primary_key,
+            partition_column,
+            query_filter,
+            chunk_size,
+            parallelism,
+            destination,
+        })
+    }
+
+    fn source_type(&mut self) -> Option<SourceType> {
+        let text = self.text("source_type");
+        let parsed = text.and_then(|t| match SourceType::parse(&t) {
+            Some(s) => Some(s),
+            None if t.eq_ignore_ascii_case("api") => {
+                let hint = "load this table with another tool until the API source exists";
+                self.error(
+                    "source_type",
+                    Problem::new("the API source is not supported yet").hint(hint),
+                );
+                None
+            }
+            None => {
+                let p = Problem::new(format!("`{t}` is not a source_type"))
+                    .hint("use PostgreSQL, MSSQL, Oracle, MySQL or SQLite");
+                self.error("source_type", p);
+                None
+            }
+        });
+        self.require("source_type", parsed, "required")
+    }
+
+    fn last_watermark(&mut self) -> Option<String> {
+        let text = self.typed("last_watermark", cell::watermark_text)?;
+        let kinds = [
+            CursorKind::Int,
+            CursorKind::Date,
+            CursorKind::Timestamp,
+            CursorKind::TimestampTz,
+        ];
+        if kinds.iter().any(|k| CursorValue::parse(*k, &text).is_ok()) {
+            return Some(text);
+        }
+        let p = Problem::new(format!("`{text}` is not a number, date or timestamp"))
+            .hint("e.g. 12345, 2024-01-15 or 2024-01-15T08:30:00");
+        self.error("last_watermark", p);
+        None
+    }
+
+    fn primary_key(&mut self) -> Vec<String> {
+        let Some(text) = self.text("primary_key") else {
+            return Vec::new();
+        };
+        let names = match rules::split_names(&text) {
+            Ok(n) => n,
+            Err(p) => {
+                self.error("primary_key", p);
+                return Vec::new();
+            }
+        };
+        for name in &names {
+            if let Err(p) = rules::identifier(name) {
+                self.error("primary_key", p);
+            }
+        }
+        names
+    }
+
+    fn resolve_secrets(&mut self, name: Option<&str>, ty: Option<SourceType>, dest: &str) {
+        if let (Some(name), Some(ty)) = (name, ty)
+            && let Err(p) = rules::source_section(self.secrets, name, ty)
+        {
+            self.error("source_name", p);
+        }
+        if let Err(p) = rules::destination_section(self.secrets, dest) {
+            self.error("destination", p);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;
