@@ -4,6 +4,7 @@
 //! [`layout`] names objects, [`parquet`] writes batches into files with rollover, and
 //! [`manifest`] records each load (the manifest is the commit) and cleans up afterwards.
 
+mod azure;
 pub mod error;
 pub mod layout;
 pub mod manifest;
