@@ -45,6 +45,18 @@ impl Default for WriterOptions {
     }
 }
 
+impl WriterOptions {
+    /// Defaults with a destination's transfer settings and the job's rows per row group.
+    pub fn for_destination(dest: &super::store::Destination, row_group_rows: usize) -> Self {
+        WriterOptions {
+            row_group_rows,
+            part_size: dest.part_size(),
+            upload_concurrency: dest.upload_concurrency(),
+            ..Default::default()
+        }
+    }
+}
+
 /// ZSTD level 3.
 pub fn default_compression() -> Compression {
     // Level 3 is always in zstd's range; fall back to the crate default just in case.

@@ -227,3 +227,20 @@ async fn abort_removes_open_and_finished_files() {
     let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
     assert!(listed.is_empty(), "{listed:?}");
 }
+
+#[test]
+fn options_take_the_destination_settings() {
+    let dest = crate::sink::store::Destination::Local {
+        name: "local".into(),
+        root: "out".into(),
+    };
+    let o = WriterOptions::for_destination(&dest, 5000);
+    assert_eq!(o.row_group_rows, 5000);
+    assert_eq!(o.part_size, dest.part_size());
+    assert_eq!(o.upload_concurrency, dest.upload_concurrency());
+    assert_eq!(o.rollover_bytes, 256 * 1024 * 1024);
+    assert_eq!(
+        o.compression,
+        Compression::ZSTD(ZstdLevel::try_new(3).unwrap())
+    );
+}
