@@ -1,6 +1,14 @@
 //! Sink: Parquet objects and load manifests on an object store (local folder or ADLS Gen2).
+//!
+//! There is no `Sink` trait: `Arc<dyn ObjectStore>` is the seam. [`store`] opens a destination,
+//! [`layout`] names objects, [`parquet`] writes batches into files with rollover, and
+//! [`manifest`] records each load (the manifest is the commit) and cleans up afterwards.
 
+mod azure;
+pub mod error;
 pub mod layout;
 pub mod manifest;
 pub mod parquet;
 pub mod store;
+
+pub use error::SinkError;

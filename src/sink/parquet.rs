@@ -1,1 +1,225 @@
-//! TODO
+//! Arrow batches → Parquet files on an object store, streamed as multipart uploads, with
+//! rollover to a new file past a size threshold.
+
+use super::error::{SinkError, redact};
+use super::layout::{TableLayout, file_id};
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use object_store::ObjectStore;
+use object_store::ObjectStoreExt;
+use object_store::buffered::BufWriter;
+use object_store::path::Path;
+use parquet::arrow::AsyncArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Default rollover threshold: 256 MiB.
+pub const DEFAULT_ROLLOVER_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How Parquet files are written.
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    /// Column compression (default ZSTD level 3).
+    pub compression: Compression,
+    /// Rows per row group (the job's `chunk_size`).
+    pub row_group_rows: usize,
+    /// Start a new file once a file reaches this many bytes (encoded, estimated).
+    pub rollover_bytes: u64,
+    /// Multipart part size in bytes.
+    pub part_size: usize,
+    /// Parallel part uploads per file.
+    pub upload_concurrency: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            compression: default_compression(),
+            row_group_rows: 100_000,
+            rollover_bytes: DEFAULT_ROLLOVER_BYTES,
+            part_size: super::store::DEFAULT_PART_SIZE,
+            upload_concurrency: super::store::DEFAULT_UPLOAD_CONCURRENCY,
+        }
+    }
+}
+
+impl WriterOptions {
+    /// Defaults with a destination's transfer settings and the job's rows per row group.
+    pub fn for_destination(dest: &super::store::Destination, row_group_rows: usize) -> Self {
+        WriterOptions {
+            row_group_rows,
+            part_size: dest.part_size(),
+            upload_concurrency: dest.upload_concurrency(),
+            ..Default::default()
+        }
+    }
+}
+
+/// ZSTD level 3.
+pub fn default_compression() -> Compression {
+    // Level 3 is always in zstd's range; fall back to the crate default just in case.
+    Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default())
+}
+
+/// One data file written by a load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Full object path inside the container.
+    pub path: String,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+}
+
+/// The file currently being written.
+struct OpenFile {
+    path: Path,
+    writer: AsyncArrowWriter<BufWriter>,
+    rows: u64,
+}
+
+/// Writes the batches of one chunk into `{load_id}.{chunk}-{seq}.parquet` files.
+pub struct ChunkWriter {
+    store: Arc<dyn ObjectStore>,
+    layout: TableLayout,
+    load_id: String,
+    chunk: usize,
+    schema: SchemaRef,
+    opts: WriterOptions,
+    props: WriterProperties,
+    next_seq: usize,
+    current: Option<OpenFile>,
+    done: Vec<FileEntry>,
+}
+
+impl ChunkWriter {
+    /// A writer for one chunk of a load; no file is created until the first row arrives.
+    pub fn new(
+        store: Arc<dyn ObjectStore>,
+        layout: TableLayout,
+        load_id: String,
+        chunk: usize,
+        schema: SchemaRef,
+        opts: WriterOptions,
+    ) -> ChunkWriter {
+        let props = WriterProperties::builder()
+            .set_compression(opts.compression)
+            .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+            .build();
+        ChunkWriter {
+            store,
+            layout,
+            load_id,
+            chunk,
+            schema,
+            opts,
+            props,
+            next_seq: 0,
+            current: None,
+            done: Vec::new(),
+        }
+    }
+
+    /// Files finished so far (the current file is not included).
+    pub fn finished_files(&self) -> &[FileEntry] {
+        &self.done
+    }
+
+    /// Append a batch; rolls over to a new file once the current one reaches the threshold.
+    pub async fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        if self.current.is_none() {
+            self.current = Some(self.open()?);
+        }
+        let Some(file) = self.current.as_mut() else {
+            return Ok(());
+        };
+        file.writer
+            .write(batch)
+            .await
+            .map_err(|e| SinkError::parquet(&file.path, &e))?;
+        file.rows += batch.num_rows() as u64;
+        let size = file.writer.bytes_written() as u64 + file.writer.in_progress_size() as u64;
+        if size >= self.opts.rollover_bytes
+            && let Some(file) = self.current.take()
+        {
+            let entry = close(file).await?;
+            self.done.push(entry);
+        }
+        Ok(())
+    }
+
+    /// Close the open file and return every file written, in order.
+    pub async fn finish(mut self) -> Result<Vec<FileEntry>, SinkError> {
+        if let Some(file) = self.current.take() {
+            let entry = close(file).await?;
+            self.done.push(entry);
+        }
+        Ok(self.done)
+    }
+
+    /// Best effort: abort the open upload and delete the files this writer already finished.
+    pub async fn abort(mut self) {
+        if let Some(file) = self.current.take() {
+            let path = file.path.clone();
+            let mut upload = file.writer.into_inner();
+            if let Err(e) = upload.abort().await {
+                tracing::debug!("aborting upload of {path}: {}", redact(&e.to_string()));
+            }
+            // A small file may already have been put in one piece.
+            let _ = self.store.delete(&path).await;
+        }
+        for f in &self.done {
+            if let Err(e) = self.store.delete(&Path::from(f.path.as_str())).await {
+                tracing::warn!(
+                    "could not remove {} after a failed load: {}",
+                    f.path,
+                    redact(&e.to_string())
+                );
+            }
+        }
+    }
+
+    fn open(&mut self) -> Result<OpenFile, SinkError> {
+        let path = self
+            .layout
+            .data_path(&self.load_id, &file_id(self.chunk, self.next_seq));
+        self.next_seq += 1;
+        let upload = BufWriter::with_capacity(
+            Arc::clone(&self.store),
+            path.clone(),
+            self.opts.part_size.max(1),
+        )
+        .with_max_concurrency(self.opts.upload_concurrency.max(1));
+        let writer =
+            AsyncArrowWriter::try_new(upload, Arc::clone(&self.schema), Some(self.props.clone()))
+                .map_err(|e| SinkError::parquet(&path, &e))?;
+        Ok(OpenFile {
+            path,
+            writer,
+            rows: 0,
+        })
+    }
+}
+
+/// Finish a file: footer written, upload completed.
+async fn close(mut file: OpenFile) -> Result<FileEntry, SinkError> {
+    file.writer
+        .finish()
+        .await
+        .map_err(|e| SinkError::parquet(&file.path, &e))?;
+    Ok(FileEntry {
+        path: file.path.to_string(),
+        rows: file.rows,
+        bytes: file.writer.bytes_written() as u64,
+    })
+}
+
+#[cfg(test)]
+#[path = "parquet_tests.rs"]
+mod tests;

@@ -1,1 +1,282 @@
-//! TODO
+//! Destinations: a local folder or an ADLS Gen2 account, opened as an `Arc<dyn ObjectStore>`.
+
+use super::azure::{EMULATOR_ACCOUNT, azure_auth, azure_store};
+use crate::config::secrets::{DestinationSecret, Secret};
+use object_store::local::LocalFileSystem;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use super::error::{SinkError, redact};
+
+const MIB: u64 = 1024 * 1024;
+/// Default multipart part size: 10 MiB.
+pub const DEFAULT_PART_SIZE: usize = 10 * 1024 * 1024;
+/// Default parallel part uploads per file.
+pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
+
+/// Where data goes: a folder on disk or an Azure storage account.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a handful per run: size does not matter
+pub enum Destination {
+    /// A local folder; each container is a sub-folder.
+    Local {
+        /// The destination section name.
+        name: String,
+        /// The folder (already resolved against the folder of secrets.toml).
+        root: PathBuf,
+    },
+    /// An ADLS Gen2 (or Blob) account.
+    Azure {
+        /// The destination section name.
+        name: String,
+        /// Account, auth and transfer settings.
+        cfg: AzureConfig,
+    },
+}
+
+/// Settings of an Azure destination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzureConfig {
+    /// Storage account name.
+    pub account: String,
+    /// Default container (a job's `target_container` overrides it).
+    pub container: Option<String>,
+    /// The one way to authenticate.
+    pub auth: AzureAuth,
+    /// Custom endpoint (Azurite or sovereign clouds).
+    pub endpoint: Option<String>,
+    /// Create the container when missing (not done by object_store; see the report).
+    pub create_container: bool,
+    /// Retries on transient errors.
+    pub max_retries: usize,
+    /// Stop retrying after this long.
+    pub retry_timeout: Duration,
+    /// Multipart part size in bytes.
+    pub part_size: usize,
+    /// Parallel part uploads per file.
+    pub upload_concurrency: usize,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+}
+
+/// How to authenticate against Azure Storage: exactly one per destination.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AzureAuth {
+    /// Shared account key.
+    AccountKey(Secret),
+    /// SAS token (with or without a leading `?`).
+    Sas(Secret),
+    /// Entra ID service principal with a client secret.
+    ServicePrincipal {
+        /// Tenant id.
+        tenant_id: String,
+        /// Application (client) id.
+        client_id: String,
+        /// Client secret.
+        client_secret: Secret,
+    },
+    /// Managed identity of the VM (IMDS), optionally user-assigned.
+    ManagedIdentity {
+        /// Client id of a user-assigned identity.
+        client_id: Option<String>,
+    },
+    /// The login of the Azure CLI.
+    AzureCli,
+    /// Workload identity (federated token file).
+    WorkloadIdentity {
+        /// Tenant id.
+        tenant_id: String,
+        /// Client id.
+        client_id: String,
+        /// The federated token file.
+        token_file: PathBuf,
+    },
+    /// The Azurite emulator with its development account.
+    Emulator,
+}
+
+impl AzureAuth {
+    /// A human name of the auth kind (never the secret).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AzureAuth::AccountKey(_) => "account key",
+            AzureAuth::Sas(_) => "SAS token",
+            AzureAuth::ServicePrincipal { .. } => "service principal",
+            AzureAuth::ManagedIdentity { .. } => "managed identity",
+            AzureAuth::AzureCli => "Azure CLI",
+            AzureAuth::WorkloadIdentity { .. } => "workload identity",
+            AzureAuth::Emulator => "emulator",
+        }
+    }
+}
+
+impl Destination {
+    /// Build a destination from its secrets section (`path` set → local folder, else Azure).
+    pub fn from_secret(name: &str, s: &DestinationSecret) -> Result<Destination, SinkError> {
+        let err = |message: String| SinkError::Config {
+            destination: name.to_string(),
+            message,
+        };
+        if let Some(root) = &s.path {
+            if s.storage_account_name.is_some() {
+                return Err(err(
+                    "set either `path` (local folder) or `storage_account_name` (Azure), not both"
+                        .into(),
+                ));
+            }
+            return Ok(Destination::Local {
+                name: name.to_string(),
+                root: root.clone(),
+            });
+        }
+        let auth = azure_auth(s).map_err(err)?;
+        let account = match (&s.storage_account_name, &auth) {
+            (Some(a), _) if !a.trim().is_empty() => a.trim().to_string(),
+            (_, AzureAuth::Emulator) => EMULATOR_ACCOUNT.to_string(),
+            _ => {
+                return Err(err(
+                    "`storage_account_name` is missing (or set `path` for a local folder)".into(),
+                ));
+            }
+        };
+        let part_mib = s.part_size_mib.unwrap_or(DEFAULT_PART_SIZE as u64 / MIB);
+        if !(1..=4000).contains(&part_mib) {
+            return Err(err(format!(
+                "`part_size_mib` = {part_mib} is out of range (1 to 4000)"
+            )));
+        }
+        let upload_concurrency = s
+            .upload_concurrency
+            .unwrap_or(DEFAULT_UPLOAD_CONCURRENCY as u32);
+        if upload_concurrency == 0 {
+            return Err(err("`upload_concurrency` must be at least 1".into()));
+        }
+        let retry_secs = s.retry_timeout_secs.unwrap_or(180);
+        if retry_secs == 0 {
+            return Err(err("`retry_timeout_secs` must be at least 1".into()));
+        }
+        let cfg = AzureConfig {
+            account,
+            container: s.container_name.clone().filter(|c| !c.trim().is_empty()),
+            auth,
+            endpoint: s.endpoint.clone().filter(|e| !e.trim().is_empty()),
+            create_container: s.create_container.unwrap_or(false),
+            max_retries: s.max_retries.unwrap_or(10) as usize,
+            retry_timeout: Duration::from_secs(retry_secs),
+            part_size: usize::try_from(part_mib * MIB).unwrap_or(DEFAULT_PART_SIZE),
+            upload_concurrency: upload_concurrency as usize,
+            connect_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(300),
+        };
+        Ok(Destination::Azure {
+            name: name.to_string(),
+            cfg,
+        })
+    }
+
+    /// The destination section name.
+    pub fn name(&self) -> &str {
+        match self {
+            Destination::Local { name, .. } | Destination::Azure { name, .. } => name,
+        }
+    }
+
+    /// Multipart part size in bytes.
+    pub fn part_size(&self) -> usize {
+        match self {
+            Destination::Local { .. } => DEFAULT_PART_SIZE,
+            Destination::Azure { cfg, .. } => cfg.part_size,
+        }
+    }
+
+    /// Parallel part uploads per file.
+    pub fn upload_concurrency(&self) -> usize {
+        match self {
+            Destination::Local { .. } => DEFAULT_UPLOAD_CONCURRENCY,
+            Destination::Azure { cfg, .. } => cfg.upload_concurrency,
+        }
+    }
+
+    /// A one-line description for logs and `--dry-run` (never a secret).
+    pub fn describe(&self) -> String {
+        match self {
+            Destination::Local { root, .. } => format!("local folder {}", root.display()),
+            Destination::Azure { cfg, .. } => {
+                let mut s = format!("ADLS account {}, auth {}", cfg.account, cfg.auth.kind());
+                if let Some(e) = &cfg.endpoint {
+                    s.push_str(&format!(", endpoint {}", redact(e)));
+                }
+                s
+            }
+        }
+    }
+
+    /// Open the object store for one container (a sub-folder for a local destination).
+    pub fn store(&self, container: &str) -> Result<Arc<dyn ObjectStore>, SinkError> {
+        match self {
+            Destination::Local { name, root } => local_store(name, root, container),
+            Destination::Azure { name, cfg } => azure_store(name, cfg, container),
+        }
+    }
+}
+
+fn local_store(
+    name: &str,
+    root: &Path,
+    container: &str,
+) -> Result<Arc<dyn ObjectStore>, SinkError> {
+    let sub = Path::new(container);
+    if sub
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(SinkError::Config {
+            destination: name.to_string(),
+            message: format!("container `{container}` must be a plain sub-folder name"),
+        });
+    }
+    let folder = root.join(sub);
+    let folder_err = |e: &dyn std::fmt::Display| SinkError::Folder {
+        path: folder.clone(),
+        message: redact(&e.to_string()),
+    };
+    std::fs::create_dir_all(&folder).map_err(|e| folder_err(&e))?;
+    let fs = LocalFileSystem::new_with_prefix(&folder)
+        .map_err(|e| folder_err(&e))?
+        .with_fsync(true)
+        .with_automatic_cleanup(true);
+    Ok(Arc::new(fs))
+}
+
+/// Check that the store accepts writes: put and delete `<prefix>/_ingest_probe/<random>.txt`.
+pub async fn probe(
+    store: &dyn ObjectStore,
+    prefix: &object_store::path::Path,
+) -> Result<(), SinkError> {
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let nanos = chrono::Utc::now().timestamp_micros();
+    let path = prefix
+        .clone()
+        .join("_ingest_probe")
+        .join(format!("{nanos}-{random:016x}.txt"));
+    store
+        .put(&path, PutPayload::from_static(b"ingest write probe\n"))
+        .await
+        .map_err(|e| SinkError::store("put", &path, &e))?;
+    store
+        .delete(&path)
+        .await
+        .map_err(|e| SinkError::store("delete", &path, &e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
