@@ -24,9 +24,17 @@ pub mod exit {
 
 /// Run a parsed command line; returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
-        Err(e) => return fail(exit::FAILED, &format!("cannot start the async runtime: {e}")),
+        Err(e) => {
+            return fail(
+                exit::FAILED,
+                &format!("cannot start the async runtime: {e}"),
+            );
+        }
     };
     let code = runtime.block_on(async {
         match cli.command {
@@ -54,7 +62,9 @@ fn load_checked(config: &Path, secrets: Option<&Path>, output: Output) -> Result
     let loaded = config::load(config, secrets).map_err(|e| error(exit::INVALID, e))?;
     if !loaded.issues.is_empty() {
         match output {
-            Output::Json if loaded.has_errors() => println!("{}", issue::render_json(&loaded.issues)),
+            Output::Json if loaded.has_errors() => {
+                println!("{}", issue::render_json(&loaded.issues))
+            }
             _ => eprint!("{}", issue::render_text(&loaded.issues)),
         }
     }
@@ -71,7 +81,13 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
     };
     let log_dir = (!args.dry_run).then_some(global.log_dir.as_path());
     if let Err(e) = crate::logging::init(log_dir) {
-        return error(exit::FAILED, format!("cannot open the log folder {}: {e}", global.log_dir.display()));
+        return error(
+            exit::FAILED,
+            format!(
+                "cannot open the log folder {}: {e}",
+                global.log_dir.display()
+            ),
+        );
     }
     let opts = RunOptions {
         jobs: args.jobs,
@@ -91,7 +107,11 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
         Output::Text if !args.dry_run => print!("{}", summary::render_text(&reports)),
         Output::Text => {}
     }
-    if reports.iter().any(|r| r.status == summary::Status::Failed) { exit::FAILED } else { exit::OK }
+    if reports.iter().any(|r| r.status == summary::Status::Failed) {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
 }
 
 async fn validate_cmd(global: &crate::cli::Global, args: ValidateArgs) -> u8 {
@@ -108,7 +128,11 @@ async fn validate_cmd(global: &crate::cli::Global, args: ValidateArgs) -> u8 {
     }
     let enabled = loaded.jobs.iter().filter(|j| j.enabled).count();
     if args.output == Output::Text {
-        println!("{} ok: {} jobs ({enabled} enabled)", args.config.display(), loaded.jobs.len());
+        println!(
+            "{} ok: {} jobs ({enabled} enabled)",
+            args.config.display(),
+            loaded.jobs.len()
+        );
     }
     if !args.connect {
         return exit::OK;
@@ -130,35 +154,47 @@ async fn connect_all(loaded: &Loaded) -> Vec<String> {
     let mut failures = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for job in loaded.jobs.iter().filter(|j| j.enabled) {
-        if let Some((name, secret)) = loaded.secrets.source_for(&job.source_name, job.source_type) {
-            if seen.insert(format!("source:{name}")) {
-                let result = match crate::source::open(job, name, secret, loaded.secrets.base_dir()).await {
-                    Ok(source) => source.ping().await,
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(()) => println!("source {name}: ok"),
-                    Err(e) => failures.push(format!("source {name}: {e}")),
-                }
+        if let Some((name, secret)) = loaded.secrets.source_for(&job.source_name, job.source_type)
+            && seen.insert(format!("source:{name}"))
+        {
+            match ping_source(loaded, job, name, secret).await {
+                Ok(()) => println!("source {name}: ok"),
+                Err(e) => failures.push(format!("source {name}: {e}")),
             }
         }
-        if let Some((name, secret)) = loaded.secrets.destination(&job.destination) {
-            if seen.insert(format!("dest:{name}:{}", job.target_container)) {
-                let result = match Destination::from_secret(name, secret) {
-                    Ok(d) => match d.store(&job.target_container) {
-                        Ok(store) => crate::sink::store::probe(store.as_ref(), &object_store::path::Path::from(job.target_folder_path.as_str())).await,
-                        Err(e) => Err(e),
-                    },
-                    Err(e) => Err(e),
-                };
-                match result {
-                    Ok(()) => println!("destination {name} ({}): ok", job.target_container),
-                    Err(e) => failures.push(format!("destination {name} ({}): {e}", job.target_container)),
-                }
+        if let Some((name, secret)) = loaded.secrets.destination(&job.destination)
+            && seen.insert(format!("dest:{name}:{}", job.target_container))
+        {
+            match probe_destination(job, name, secret).await {
+                Ok(()) => println!("destination {name} ({}): ok", job.target_container),
+                Err(e) => failures.push(format!(
+                    "destination {name} ({}): {e}",
+                    job.target_container
+                )),
             }
         }
     }
     failures
+}
+
+async fn ping_source(
+    loaded: &Loaded,
+    job: &crate::config::Job,
+    name: &str,
+    secret: &crate::config::secrets::SourceSecret,
+) -> Result<(), crate::source::SourceError> {
+    let source = crate::source::open(job, name, secret, loaded.secrets.base_dir()).await?;
+    source.ping().await
+}
+
+async fn probe_destination(
+    job: &crate::config::Job,
+    name: &str,
+    secret: &crate::config::secrets::DestinationSecret,
+) -> Result<(), crate::sink::SinkError> {
+    let store = Destination::from_secret(name, secret)?.store(&job.target_container)?;
+    let prefix = object_store::path::Path::from(job.target_folder_path.as_str());
+    crate::sink::store::probe(store.as_ref(), &prefix).await
 }
 
 async fn sample_cmd(args: SampleArgs) -> u8 {
@@ -167,7 +203,10 @@ async fn sample_cmd(args: SampleArgs) -> u8 {
             for f in &files {
                 println!("wrote {}", f.display());
             }
-            println!("next: ingest run --config {}", args.dir.join("ingestion_config.xlsx").display());
+            println!(
+                "next: ingest run --config {}",
+                args.dir.join("ingestion_config.xlsx").display()
+            );
             exit::OK
         }
         Err(e) => error(exit::INVALID, e),
@@ -199,7 +238,10 @@ fn state_op(store: &StateStore, cmd: StateCommand) -> Result<(), (u8, String)> {
                         "{}  {}  {}  last load {}  rows {}",
                         s.job_id,
                         s.load_type,
-                        s.watermark.as_ref().map_or("-".to_string(), |w| format!("{}={} ({})", w.column, w.value, w.kind)),
+                        s.watermark.as_ref().map_or("-".to_string(), |w| format!(
+                            "{}={} ({})",
+                            w.column, w.value, w.kind
+                        )),
                         s.last_load_id.as_deref().unwrap_or("-"),
                         s.rows_loaded_total
                     ),
@@ -209,20 +251,43 @@ fn state_op(store: &StateStore, cmd: StateCommand) -> Result<(), (u8, String)> {
             Ok(())
         }
         StateCommand::Show { job } => {
-            let s = store.load(&job).map_err(failed)?.ok_or((exit::FAILED, format!("no state for job `{job}`")))?;
+            let s = store
+                .load(&job)
+                .map_err(failed)?
+                .ok_or((exit::FAILED, format!("no state for job `{job}`")))?;
             println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
             Ok(())
         }
         StateCommand::Reset { job } => reset(store, &job),
-        StateCommand::Set { job, value, kind, column } => {
+        StateCommand::Set {
+            job,
+            value,
+            kind,
+            column,
+        } => {
             let current = store.load(&job).map_err(failed)?;
             let (column, kind): (String, CursorKind) = match (&current, column, kind) {
                 (_, Some(c), Some(k)) => (c, k.into()),
-                (Some(JobState { watermark: Some(w), .. }), c, k) => (c.unwrap_or(w.column.clone()), k.map(Into::into).unwrap_or(w.kind)),
-                _ => return Err((exit::INVALID, format!("job `{job}` has no watermark yet: give --column and --kind"))),
+                (
+                    Some(JobState {
+                        watermark: Some(w), ..
+                    }),
+                    c,
+                    k,
+                ) => (
+                    c.unwrap_or(w.column.clone()),
+                    k.map(Into::into).unwrap_or(w.kind),
+                ),
+                _ => {
+                    return Err((
+                        exit::INVALID,
+                        format!("job `{job}` has no watermark yet: give --column and --kind"),
+                    ));
+                }
             };
             let v = CursorValue::parse(kind, &value).map_err(|e| (exit::INVALID, e.to_string()))?;
-            let mut s = current.unwrap_or_else(|| JobState::new(&job, crate::config::LoadType::Incremental));
+            let mut s = current
+                .unwrap_or_else(|| JobState::new(&job, crate::config::LoadType::Incremental));
             s.watermark = Some(Watermark::new(column, &v));
             s.boundary_keys.clear();
             store.save(&s).map_err(failed)?;
@@ -244,13 +309,17 @@ fn reset(store: &StateStore, job: &str) -> Result<(), (u8, String)> {
             s.rows_loaded_total = 0;
             store.save(&s).map_err(failed)?;
             store.remove_from_summary(job).map_err(failed)?;
-            println!("{job}: watermark forgotten; the next run starts from last_watermark (or the beginning)");
+            println!(
+                "{job}: watermark forgotten; the next run starts from last_watermark (or the beginning)"
+            );
         }
         Ok(None) => println!("{job}: no state to reset"),
         Err(_) => {
             store.reset(job).map_err(failed)?;
             store.remove_from_summary(job).map_err(failed)?;
-            println!("{job}: corrupt state removed; the next run adopts the newest committed load, if any");
+            println!(
+                "{job}: corrupt state removed; the next run adopts the newest committed load, if any"
+            );
         }
     }
     Ok(())

@@ -58,7 +58,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The workbook
-    #[arg(long, short, value_name = "FILE", default_value = "config/ingestion_config.xlsx")]
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "config/ingestion_config.xlsx"
+    )]
     pub config: PathBuf,
     /// Only these jobs (comma-separated job ids)
     #[arg(long, value_delimiter = ',', value_name = "JOB,...")]
@@ -81,7 +86,12 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The workbook
-    #[arg(long, short, value_name = "FILE", default_value = "config/ingestion_config.xlsx")]
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "config/ingestion_config.xlsx"
+    )]
     pub config: PathBuf,
     /// Also open every referenced source and destination
     #[arg(long)]

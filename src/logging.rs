@@ -40,7 +40,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &Event<'_>) -> std::fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
         let level = match *event.metadata().level() {
             Level::ERROR => "ERROR",
             Level::WARN => "WARNING",
@@ -48,23 +53,32 @@ where
             Level::DEBUG => "DEBUG",
             Level::TRACE => "TRACE",
         };
-        write!(w, "{} | {level} | ", Local::now().format("%Y-%m-%d %H:%M:%S"))?;
+        write!(
+            w,
+            "{} | {level} | ",
+            Local::now().format("%Y-%m-%d %H:%M:%S")
+        )?;
         ctx.field_format().format_fields(w.by_ref(), event)?;
         writeln!(w)
     }
 }
 
+/// The log folder and today's open file.
+type DailyState = (PathBuf, Option<(NaiveDate, File)>);
+
 /// A file per local day, `ingestion_YYYYMMDD.log`, opened for append.
 #[derive(Clone)]
 pub struct DailyFile {
-    inner: Arc<Mutex<(PathBuf, Option<(NaiveDate, File)>)>>,
+    inner: Arc<Mutex<DailyState>>,
 }
 
 impl DailyFile {
     /// A writer into `dir` (created if needed).
     pub fn new(dir: &Path) -> io::Result<DailyFile> {
         std::fs::create_dir_all(dir)?;
-        Ok(DailyFile { inner: Arc::new(Mutex::new((dir.to_path_buf(), None))) })
+        Ok(DailyFile {
+            inner: Arc::new(Mutex::new((dir.to_path_buf(), None))),
+        })
     }
 
     /// The file name for a day.
@@ -75,7 +89,10 @@ impl DailyFile {
 
 impl Write for DailyFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut guard = self.inner.lock().map_err(|_| io::Error::other("log file lock poisoned"))?;
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| io::Error::other("log file lock poisoned"))?;
         let today = Local::now().date_naive();
         if guard.1.as_ref().map(|(d, _)| *d) != Some(today) {
             let path = guard.0.join(DailyFile::file_name(today));
@@ -124,11 +141,18 @@ impl<'a> MakeWriter<'a> for Stderr {
 /// Install the global subscriber: INFO and above to the daily file (when `log_dir` is given)
 /// and to stderr (warnings only when progress bars are drawn). `RUST_LOG` overrides levels.
 pub fn init(log_dir: Option<&Path>) -> io::Result<()> {
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let stderr_level = if interactive() { "warn,sqlx=warn" } else { "info,sqlx=warn" };
-    let stderr_filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(stderr_level));
+    let filter =
+        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=error"));
+    let stderr_level = if interactive() {
+        "warn,sqlx=error"
+    } else {
+        "info,sqlx=error"
+    };
+    let stderr_filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(stderr_level));
     let stderr = tracing_subscriber::fmt::layer()
         .event_format(LineFormat)
+        .with_ansi(false)
         .with_writer(Stderr)
         .with_filter(stderr_filter);
     let file = match log_dir {

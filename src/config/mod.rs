@@ -49,7 +49,10 @@ pub enum LoadError {
 pub fn secrets_path(config: &Path, secrets: Option<&Path>) -> PathBuf {
     match secrets {
         Some(p) => p.to_path_buf(),
-        None => config.parent().unwrap_or(Path::new("")).join("secrets.toml"),
+        None => config
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join("secrets.toml"),
     }
 }
 
@@ -60,5 +63,9 @@ pub fn load(config: &Path, secrets: Option<&Path>) -> Result<Loaded, LoadError> 
     let validation = validate::validate(&sheet, &secrets);
     issues.extend(validation.issues);
     issues.sort_by(|a, b| a.at.cmp(&b.at).then(a.severity.cmp(&b.severity)));
-    Ok(Loaded { jobs: validation.jobs, issues, secrets })
+    Ok(Loaded {
+        jobs: validation.jobs,
+        issues,
+        secrets,
+    })
 }

@@ -46,7 +46,8 @@ impl Boundary {
     /// Drop the rows at `lo` whose key the previous load stored; return the kept rows and the
     /// keys of kept rows whose cursor equals `hi`.
     pub fn apply(&self, batch: &RecordBatch) -> Result<(RecordBatch, Vec<String>), String> {
-        let cursor = cast(batch.column(self.cursor), &DataType::Int64).map_err(|e| e.to_string())?;
+        let cursor =
+            cast(batch.column(self.cursor), &DataType::Int64).map_err(|e| e.to_string())?;
         let cursor = cursor.as_primitive::<Int64Type>();
         let formatters = self.formatters(batch)?;
         let mut keep = Vec::with_capacity(batch.num_rows());
@@ -65,15 +66,23 @@ impl Boundary {
         if keep.iter().all(|k| *k) {
             return Ok((batch.clone(), at_hi));
         }
-        let filtered = filter_record_batch(batch, &BooleanArray::from(keep)).map_err(|e| e.to_string())?;
+        let filtered =
+            filter_record_batch(batch, &BooleanArray::from(keep)).map_err(|e| e.to_string())?;
         Ok((filtered, at_hi))
     }
 
     fn formatters<'a>(&self, batch: &'a RecordBatch) -> Result<Vec<ArrayFormatter<'a>>, String> {
         let options = FormatOptions::default().with_null("\u{0}NULL");
-        let cols: Vec<usize> = if self.keys.is_empty() { (0..batch.num_columns()).collect() } else { self.keys.clone() };
+        let cols: Vec<usize> = if self.keys.is_empty() {
+            (0..batch.num_columns()).collect()
+        } else {
+            self.keys.clone()
+        };
         cols.iter()
-            .map(|&i| ArrayFormatter::try_new(batch.column(i).as_ref(), &options).map_err(|e| e.to_string()))
+            .map(|&i| {
+                ArrayFormatter::try_new(batch.column(i).as_ref(), &options)
+                    .map_err(|e| e.to_string())
+            })
             .collect()
     }
 }
@@ -128,22 +137,39 @@ mod tests {
             Field::new("s", DataType::Utf8, true),
         ]));
         let names: Vec<String> = ids.iter().map(|i| format!("n{i}")).collect();
-        RecordBatch::try_new(schema, vec![
-            Arc::new(Int64Array::from(ids.to_vec())),
-            Arc::new(Int64Array::from(cursor.to_vec())),
-            Arc::new(StringArray::from(names)),
-        ])
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(Int64Array::from(ids.to_vec())),
+                Arc::new(Int64Array::from(cursor.to_vec())),
+                Arc::new(StringArray::from(names)),
+            ],
+        )
         .unwrap()
     }
 
     #[test]
     fn drops_only_previous_rows_at_lo_and_collects_hi() {
-        let first = Boundary::new(1, &DataType::Int64, vec![0], None, &CursorValue::Int(5), HashSet::new());
+        let first = Boundary::new(
+            1,
+            &DataType::Int64,
+            vec![0],
+            None,
+            &CursorValue::Int(5),
+            HashSet::new(),
+        );
         let (kept, at_hi) = first.apply(&batch(&[1, 2, 3], &[4, 5, 5])).unwrap();
         assert_eq!(kept.num_rows(), 3);
         assert_eq!(at_hi.len(), 2);
         let prev: HashSet<String> = at_hi.into_iter().collect();
-        let second = Boundary::new(1, &DataType::Int64, vec![0], Some(&CursorValue::Int(5)), &CursorValue::Int(7), prev);
+        let second = Boundary::new(
+            1,
+            &DataType::Int64,
+            vec![0],
+            Some(&CursorValue::Int(5)),
+            &CursorValue::Int(7),
+            prev,
+        );
         let (kept, at_hi) = second.apply(&batch(&[2, 3, 4, 5], &[5, 5, 5, 7])).unwrap();
         let ids = kept.column(0).as_primitive::<Int64Type>().values().to_vec();
         assert_eq!(ids, vec![4, 5]);
@@ -152,7 +178,14 @@ mod tests {
 
     #[test]
     fn whole_row_hash_without_key() {
-        let b = Boundary::new(1, &DataType::Int64, vec![], None, &CursorValue::Int(5), HashSet::new());
+        let b = Boundary::new(
+            1,
+            &DataType::Int64,
+            vec![],
+            None,
+            &CursorValue::Int(5),
+            HashSet::new(),
+        );
         let (_, a) = b.apply(&batch(&[1], &[5])).unwrap();
         let (_, c) = b.apply(&batch(&[2], &[5])).unwrap();
         assert_ne!(a, c);
@@ -163,7 +196,11 @@ mod tests {
     fn native_forms() {
         let d = CursorValue::Date(chrono::NaiveDate::from_ymd_opt(1970, 1, 11).unwrap());
         assert_eq!(native(&d, &DataType::Date32), Some(10));
-        let t = CursorValue::parse(crate::plan::CursorKind::Timestamp, "1970-01-01T00:00:01.5").unwrap();
-        assert_eq!(native(&t, &DataType::Timestamp(TimeUnit::Microsecond, None)), Some(1_500_000));
+        let t = CursorValue::parse(crate::plan::CursorKind::Timestamp, "1970-01-01T00:00:01.5")
+            .unwrap();
+        assert_eq!(
+            native(&t, &DataType::Timestamp(TimeUnit::Microsecond, None)),
+            Some(1_500_000)
+        );
     }
 }

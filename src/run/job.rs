@@ -102,22 +102,45 @@ pub async fn run(job: &Job, ctx: &JobContext) -> JobReport {
     report
 }
 
-async fn execute(job: &Job, ctx: &JobContext, report: &mut JobReport, started_at: chrono::DateTime<Utc>) -> Result<(), JobError> {
+async fn execute(
+    job: &Job,
+    ctx: &JobContext,
+    report: &mut JobReport,
+    started_at: chrono::DateTime<Utc>,
+) -> Result<(), JobError> {
     let store = ctx.destination.store(&job.target_container)?;
-    let layout = TableLayout::new(&job.target_folder_path, &job.source_name, job.output_table());
+    let layout = TableLayout::new(
+        &job.target_folder_path,
+        &job.source_name,
+        job.output_table(),
+    );
     let mut state = ctx.state.load(&job.job_id)?;
     if !ctx.full_refresh {
         adopt_newer_manifest(job, ctx, &store, &layout, &mut state).await?;
     }
-    let stored = if ctx.full_refresh { None } else { state.as_ref() };
+    let stored = if ctx.full_refresh {
+        None
+    } else {
+        state.as_ref()
+    };
     let plan = plan(job, ctx.source.as_ref(), stored).await?;
-    report.watermark_from = plan.window.as_ref().and_then(|w| w.lo.as_ref()).map(|v| v.to_text());
-    report.watermark = stored.and_then(|s| s.watermark.as_ref()).map(|w| w.value.clone());
+    report.watermark_from = plan
+        .window
+        .as_ref()
+        .and_then(|w| w.lo.as_ref())
+        .map(|v| v.to_text());
+    report.watermark = stored
+        .and_then(|s| s.watermark.as_ref())
+        .map(|w| w.value.clone());
     if ctx.dry_run {
         print_plan(job, ctx.source.dialect(), &plan);
         return Ok(());
     }
-    let load_type = if ctx.full_refresh { LoadType::Full } else { job.load_type };
+    let load_type = if ctx.full_refresh {
+        LoadType::Full
+    } else {
+        job.load_type
+    };
     if plan.empty && load_type == LoadType::Incremental {
         tracing::info!("{}: no new rows", job.job_id);
         return Ok(());
@@ -162,7 +185,10 @@ async fn execute(job: &Job, ctx: &JobContext, report: &mut JobReport, started_at
         version: STATE_VERSION,
         job_id: job.job_id.clone(),
         load_type: job.load_type,
-        watermark: plan.window.as_ref().map(|w| Watermark::new(w.column.clone(), &w.hi)),
+        watermark: plan
+            .window
+            .as_ref()
+            .map(|w| Watermark::new(w.column.clone(), &w.hi)),
         boundary_keys,
         last_load_id: Some(load_id),
         last_success_at: Some(Utc::now()),
@@ -170,13 +196,20 @@ async fn execute(job: &Job, ctx: &JobContext, report: &mut JobReport, started_at
         schema_fingerprint: Some(fingerprint(&plan.schema)),
     };
     ctx.state.save(&new_state).map_err(|e| {
-        JobError::Plan(format!("load {} is committed but its state was not saved ({e}); the next run adopts it", manifest.load_id))
+        JobError::Plan(format!(
+            "load {} is committed but its state was not saved ({e}); the next run adopts it",
+            manifest.load_id
+        ))
     })?;
     ctx.state.update_summary(&new_state)?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
     match manifest::cleanup(store.as_ref(), &layout, &manifest).await {
         Ok(r) if !r.removed_files.is_empty() => {
-            tracing::info!("{}: removed {} files of earlier or failed loads", job.job_id, r.removed_files.len())
+            tracing::info!(
+                "{}: removed {} files of earlier or failed loads",
+                job.job_id,
+                r.removed_files.len()
+            )
         }
         Ok(_) => {}
         Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
@@ -193,7 +226,9 @@ async fn adopt_newer_manifest(
     layout: &TableLayout,
     state: &mut Option<JobState>,
 ) -> Result<(), JobError> {
-    let Some(m) = manifest::latest(store.as_ref(), layout).await? else { return Ok(()) };
+    let Some(m) = manifest::latest(store.as_ref(), layout).await? else {
+        return Ok(());
+    };
     if m.job_id != job.job_id {
         return Ok(());
     }
@@ -201,14 +236,22 @@ async fn adopt_newer_manifest(
     if known.as_ref().is_some_and(|id| *id >= m.load_id) {
         return Ok(());
     }
-    tracing::warn!("{}: adopting load {} found in the destination (newer than local state)", job.job_id, m.load_id);
+    tracing::warn!(
+        "{}: adopting load {} found in the destination (newer than local state)",
+        job.job_id,
+        m.load_id
+    );
     let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
     let adopted = JobState {
         version: STATE_VERSION,
         job_id: job.job_id.clone(),
         load_type: job.load_type,
         watermark: m.window.as_ref().and_then(|w| {
-            w.to.as_ref().map(|to| Watermark { column: w.column.clone(), kind: w.kind, value: to.clone() })
+            w.to.as_ref().map(|to| Watermark {
+                column: w.column.clone(),
+                kind: w.kind,
+                value: to.clone(),
+            })
         }),
         boundary_keys: m.boundary_keys.clone(),
         last_load_id: Some(m.load_id.clone()),
@@ -233,15 +276,25 @@ pub fn column_index(schema: &Schema, name: &str) -> Result<usize, JobError> {
     schema
         .fields()
         .iter()
-        .position(|f| if exact { f.name() == inner } else { f.name().eq_ignore_ascii_case(inner) })
+        .position(|f| {
+            if exact {
+                f.name() == inner
+            } else {
+                f.name().eq_ignore_ascii_case(inner)
+            }
+        })
         .ok_or_else(|| JobError::Plan(format!("column `{name}` is not in the source's result")))
 }
 
 /// The cursor kind of an Arrow type, if it can be a cursor.
 pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
     match data_type {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => Some(CursorKind::Int),
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => Some(CursorKind::Int),
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+            Some(CursorKind::Int)
+        }
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+            Some(CursorKind::Int)
+        }
         DataType::Date32 | DataType::Date64 => Some(CursorKind::Date),
         DataType::Timestamp(_, None) => Some(CursorKind::Timestamp),
         DataType::Timestamp(_, Some(_)) => Some(CursorKind::TimestampTz),
@@ -249,7 +302,11 @@ pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
     }
 }
 
-async fn plan(job: &Job, source: &dyn Source, state: Option<&JobState>) -> Result<JobPlan, JobError> {
+async fn plan(
+    job: &Job,
+    source: &dyn Source,
+    state: Option<&JobState>,
+) -> Result<JobPlan, JobError> {
     let d = source.dialect();
     let rel = Relation::of(job);
     let schema = source.describe(&rel).await?;
@@ -273,8 +330,13 @@ async fn plan(job: &Job, source: &dyn Source, state: Option<&JobState>) -> Resul
                         w.column, w.kind, job.job_id
                     )));
                 }
-                previous_keys = state.map(|s| s.boundary_keys.iter().cloned().collect()).unwrap_or_default();
-                Some(w.cursor().map_err(|e| JobError::Plan(format!("stored watermark: {e}")))?)
+                previous_keys = state
+                    .map(|s| s.boundary_keys.iter().cloned().collect())
+                    .unwrap_or_default();
+                Some(
+                    w.cursor()
+                        .map_err(|e| JobError::Plan(format!("stored watermark: {e}")))?,
+                )
             }
             None => match &job.last_watermark {
                 Some(text) => Some(CursorValue::parse(k, text).map_err(|e| {
@@ -286,16 +348,35 @@ async fn plan(job: &Job, source: &dyn Source, state: Option<&JobState>) -> Resul
         if state.is_none() {
             let nulls = source.count(&sql::null_count_sql(d, &rel, &column)).await?;
             if nulls > 0 {
-                tracing::warn!("{}: {nulls} rows have a NULL `{column}`; an incremental load never reads them", job.job_id);
+                tracing::warn!(
+                    "{}: {nulls} rows have a NULL `{column}`; an incremental load never reads them",
+                    job.job_id
+                );
             }
         }
-        match source.bounds(&sql::bounds_sql(d, &rel, &column, None), &column, k).await? {
-            Some((_, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => window = Some(Window { column, lo, hi }),
+        match source
+            .bounds(&sql::bounds_sql(d, &rel, &column, None), &column, k)
+            .await?
+        {
+            Some((_, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
+                window = Some(Window { column, lo, hi })
+            }
             _ => empty = true,
         }
     }
-    let chunks = if empty { Vec::new() } else { plan_chunks(job, source, &rel, &schema, window.as_ref()).await? };
-    Ok(JobPlan { schema, window, kind, chunks, previous_keys, empty })
+    let chunks = if empty {
+        Vec::new()
+    } else {
+        plan_chunks(job, source, &rel, &schema, window.as_ref()).await?
+    };
+    Ok(JobPlan {
+        schema,
+        window,
+        kind,
+        chunks,
+        previous_keys,
+        empty,
+    })
 }
 
 async fn plan_chunks(
@@ -305,7 +386,15 @@ async fn plan_chunks(
     schema: &Schema,
     window: Option<&Window>,
 ) -> Result<Vec<Chunk>, JobError> {
-    let whole = || vec![Chunk { index: 0, column: String::new(), from: None, to: None, nulls: true }];
+    let whole = || {
+        vec![Chunk {
+            index: 0,
+            column: String::new(),
+            from: None,
+            to: None,
+            nulls: true,
+        }]
+    };
     if job.parallelism <= 1 {
         return Ok(whole());
     }
@@ -317,7 +406,9 @@ async fn plan_chunks(
     let idx = column_index(schema, &column)?;
     let Some(kind) = cursor_kind(schema.field(idx).data_type()) else {
         if job.partition_column.is_some() {
-            return Err(JobError::Plan(format!("partition column `{column}` must be an integer, date or timestamp")));
+            return Err(JobError::Plan(format!(
+                "partition column `{column}` must be an integer, date or timestamp"
+            )));
         }
         return Ok(whole());
     };
@@ -353,7 +444,14 @@ async fn extract_all(
     let boundary = match &plan.window {
         Some(w) => {
             let idx = column_index(&plan.schema, &w.column)?;
-            Some(Boundary::new(idx, plan.schema.field(idx).data_type(), key_columns.clone(), w.lo.as_ref(), &w.hi, plan.previous_keys.clone()))
+            Some(Boundary::new(
+                idx,
+                plan.schema.field(idx).data_type(),
+                key_columns.clone(),
+                w.lo.as_ref(),
+                &w.hi,
+                plan.previous_keys.clone(),
+            ))
         }
         None => None,
     };
@@ -373,7 +471,14 @@ async fn extract_all(
             upload_concurrency: ctx.destination.upload_concurrency(),
             ..WriterOptions::default()
         };
-        let writer = ChunkWriter::new(store.clone(), layout.clone(), load_id.to_string(), chunk.index, plan.schema.clone(), opts);
+        let writer = ChunkWriter::new(
+            store.clone(),
+            layout.clone(),
+            load_id.to_string(),
+            chunk.index,
+            plan.schema.clone(),
+            opts,
+        );
         let task = ChunkTask {
             index: chunk.index,
             source: ctx.source.clone(),
@@ -384,7 +489,12 @@ async fn extract_all(
         };
         tasks.push(tokio::spawn(task.run(spec, writer)));
     }
-    let mut loaded = Loaded { files: Vec::new(), rows_extracted: 0, rows_written: 0, at_hi: Vec::new() };
+    let mut loaded = Loaded {
+        files: Vec::new(),
+        rows_extracted: 0,
+        rows_written: 0,
+        at_hi: Vec::new(),
+    };
     let mut first_error = None;
     for t in futures::future::join_all(tasks).await {
         match t {
@@ -399,7 +509,10 @@ async fn extract_all(
                     first_error = Some(e)
                 }
             }
-            Err(join) => first_error = first_error.or(Some(JobError::Plan(format!("chunk task failed: {join}")))),
+            Err(join) => {
+                first_error =
+                    first_error.or(Some(JobError::Plan(format!("chunk task failed: {join}"))))
+            }
         }
     }
     if let Some(e) = first_error {
@@ -430,8 +543,16 @@ impl ChunkTask {
         let result = self.pump(spec, &mut writer).await;
         match result {
             Ok((rows_extracted, rows_written, at_hi)) => {
-                let files = writer.finish().await.map_err(|e| self.fail(e.to_string()))?;
-                Ok(ChunkOut { files, rows_extracted, rows_written, at_hi })
+                let files = writer
+                    .finish()
+                    .await
+                    .map_err(|e| self.fail(e.to_string()))?;
+                Ok(ChunkOut {
+                    files,
+                    rows_extracted,
+                    rows_written,
+                    at_hi,
+                })
             }
             Err(e) => {
                 self.failed.store(true, Ordering::SeqCst);
@@ -441,7 +562,11 @@ impl ChunkTask {
         }
     }
 
-    async fn pump(&self, spec: Extract, writer: &mut ChunkWriter) -> Result<(u64, u64, Vec<String>), JobError> {
+    async fn pump(
+        &self,
+        spec: Extract,
+        writer: &mut ChunkWriter,
+    ) -> Result<(u64, u64, Vec<String>), JobError> {
         let mut stream = self.source.extract(spec);
         let (mut extracted, mut written, mut at_hi) = (0u64, 0u64, Vec::new());
         while let Some(batch) = stream.next().await {
@@ -462,7 +587,10 @@ impl ChunkTask {
                 None => batch,
             };
             if batch.num_rows() > 0 {
-                writer.write(&batch).await.map_err(|e| self.fail(e.to_string()))?;
+                writer
+                    .write(&batch)
+                    .await
+                    .map_err(|e| self.fail(e.to_string()))?;
             }
             written += batch.num_rows() as u64;
             self.progress.inc(batch.num_rows() as u64);
@@ -471,12 +599,17 @@ impl ChunkTask {
     }
 
     fn fail(&self, message: String) -> JobError {
-        JobError::Chunk { chunk: self.index, message }
+        JobError::Chunk {
+            chunk: self.index,
+            message,
+        }
     }
 }
 
 fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, JobError> {
-    let Some(w) = &plan.window else { return Ok(Vec::new()) };
+    let Some(w) = &plan.window else {
+        return Ok(Vec::new());
+    };
     let mut keys: Vec<String> = at_hi;
     if w.lo.as_ref() == Some(&w.hi) {
         keys.extend(plan.previous_keys.iter().cloned());
@@ -486,7 +619,9 @@ fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, 
     if keys.len() > BOUNDARY_CAP {
         return Err(JobError::Plan(format!(
             "{} rows share the new watermark {} of `{}` (more than {BOUNDARY_CAP}); use a finer cursor column (e.g. a timestamp with fractions or an increasing id)",
-            keys.len(), w.hi, w.column
+            keys.len(),
+            w.hi,
+            w.column
         )));
     }
     Ok(keys)
@@ -494,25 +629,40 @@ fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, 
 
 fn fingerprint(schema: &Schema) -> String {
     let text = serde_json::to_string(&manifest::schema_fields(schema)).unwrap_or_default();
-    Sha256::digest(text.as_bytes())[..8].iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn print_plan(job: &Job, d: crate::plan::sql::Dialect, plan: &JobPlan) {
     let rel = Relation::of(job);
-    println!("job {} ({} {}, {} columns)", job.job_id, job.source_type, job.load_type, plan.schema.fields().len());
+    println!(
+        "job {} ({} {}, {} columns)",
+        job.job_id,
+        job.source_type,
+        job.load_type,
+        plan.schema.fields().len()
+    );
     match (&plan.window, plan.empty) {
         (_, true) => println!("  window: nothing to load"),
         (Some(w), _) => println!(
             "  window: {} from {} to {} ({} boundary keys)",
             w.column,
-            w.lo.as_ref().map_or("the beginning".to_string(), |v| v.to_text()),
+            w.lo.as_ref()
+                .map_or("the beginning".to_string(), |v| v.to_text()),
             w.hi,
             plan.previous_keys.len()
         ),
         (None, _) => println!("  full copy"),
     }
     for chunk in &plan.chunks {
-        let q = sql::select_sql(d, &rel, plan.window.as_ref(), (!chunk.column.is_empty()).then_some(chunk));
+        let q = sql::select_sql(
+            d,
+            &rel,
+            plan.window.as_ref(),
+            (!chunk.column.is_empty()).then_some(chunk),
+        );
         let params: Vec<String> = q.params.iter().map(|p| p.value.to_text()).collect();
         println!("  chunk {}: {}", chunk.index, q.sql.replace('\n', " "));
         if !params.is_empty() {

@@ -57,8 +57,16 @@ pub fn select<'a>(jobs: &'a [Job], wanted: &[String]) -> Result<Vec<&'a Job>, Ru
     for name in wanted {
         match jobs.iter().find(|j| j.job_id == *name) {
             Some(j) if j.enabled => out.push(j),
-            Some(_) => return Err(RunError::Selection(format!("job `{name}` is disabled (enabled = N in the workbook)"))),
-            None => return Err(RunError::Selection(format!("no job `{name}` in the workbook"))),
+            Some(_) => {
+                return Err(RunError::Selection(format!(
+                    "job `{name}` is disabled (enabled = N in the workbook)"
+                )));
+            }
+            None => {
+                return Err(RunError::Selection(format!(
+                    "no job `{name}` in the workbook"
+                )));
+            }
         }
     }
     Ok(out)
@@ -75,7 +83,9 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         if let Some(prev) = lock.took_over() {
             tracing::warn!(
                 "a previous run (pid {} on {}, started {}) did not exit cleanly; taking over its lock",
-                prev.pid, prev.host, prev.started_at
+                prev.pid,
+                prev.host,
+                prev.started_at
             );
         }
         Some(lock)
@@ -96,14 +106,17 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     for job in selected {
         let dest = match destinations.get(&job.destination.to_ascii_lowercase()) {
             Some(d) => Ok(d.clone()),
-            None => open_destination(loaded, job).map(|d| {
+            None => open_destination(loaded, job).inspect(|d| {
                 destinations.insert(job.destination.to_ascii_lowercase(), d.clone());
-                d
             }),
         };
         prepared.push((job, dest));
     }
-    tracing::info!("run {run_id}: {} jobs{}", prepared.len(), if opts.dry_run { " (dry run)" } else { "" });
+    tracing::info!(
+        "run {run_id}: {} jobs{}",
+        prepared.len(),
+        if opts.dry_run { " (dry run)" } else { "" }
+    );
     let reports = futures::stream::iter(prepared)
         .map(|(job, dest)| run_one(loaded, job, dest, &state, opts, &cancel, &run_id))
         .buffered(opts.parallelism.max(1))
@@ -117,7 +130,9 @@ fn open_destination(loaded: &Loaded, job: &Job) -> Result<Arc<Destination>, Stri
         .secrets
         .destination(&job.destination)
         .ok_or_else(|| format!("no [destinations.{}] in secrets.toml", job.destination))?;
-    Destination::from_secret(name, secret).map(Arc::new).map_err(|e| e.to_string())
+    Destination::from_secret(name, secret)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 async fn run_one(
@@ -132,12 +147,21 @@ async fn run_one(
     let start_time = Utc::now();
     let progress = crate::logging::progress().add(ProgressBar::no_length());
     progress.set_style(
-        ProgressStyle::with_template("{prefix:.bold} {spinner} {human_pos} rows  {per_sec}  {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ProgressStyle::with_template(
+            "{prefix:.bold} {spinner} {human_pos} rows  {per_sec}  {elapsed}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     progress.set_prefix(job.job_id.clone());
     progress.enable_steady_tick(std::time::Duration::from_millis(200));
-    tracing::info!("{}: started ({} {} from {} `{}`)", job.job_id, job.load_type, job.output_table(), job.source_type, job.source_name);
+    tracing::info!(
+        "{}: started ({} {} from {} `{}`)",
+        job.job_id,
+        job.load_type,
+        job.output_table(),
+        job.source_type,
+        job.source_name
+    );
     let report = match prepare(loaded, job, dest).await {
         Ok((source, destination)) => {
             let ctx = job::JobContext {
@@ -160,10 +184,19 @@ async fn run_one(
     progress.finish_and_clear();
     crate::logging::progress().remove(&progress);
     match report.status {
-        Status::Failed => tracing::error!("{}: FAILED: {}", job.job_id, report.error.as_deref().unwrap_or("")),
+        Status::Failed => tracing::error!(
+            "{}: FAILED: {}",
+            job.job_id,
+            report.error.as_deref().unwrap_or("")
+        ),
         _ => tracing::info!(
-            "{}: {:?} {} rows, {} files, {} bytes in {:.1} s",
-            job.job_id, report.status, report.rows, report.files, report.bytes, report.seconds
+            "{}: {} {} rows, {} files, {} bytes in {:.1} s",
+            job.job_id,
+            format!("{:?}", report.status).to_uppercase(),
+            report.rows,
+            report.files,
+            report.bytes,
+            report.seconds
         ),
     }
     if !opts.dry_run {
@@ -176,7 +209,11 @@ async fn run_one(
                 Status::Failed => AuditStatus::Failed,
                 Status::Skipped => AuditStatus::Skipped,
             },
-            load_type: if opts.full_refresh { crate::config::LoadType::Full } else { job.load_type },
+            load_type: if opts.full_refresh {
+                crate::config::LoadType::Full
+            } else {
+                job.load_type
+            },
             rows_extracted: report.rows_extracted,
             rows_written: report.rows,
             files: report.files,

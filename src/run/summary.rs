@@ -62,7 +62,15 @@ impl JobReport {
 
 /// The summary table, one line per job, then the failures' errors.
 pub fn render_text(reports: &[JobReport]) -> String {
-    let headers = ["job", "status", "rows", "files", "bytes", "seconds", "watermark"];
+    let headers = [
+        "job",
+        "status",
+        "rows",
+        "files",
+        "bytes",
+        "seconds",
+        "watermark",
+    ];
     let rows: Vec<[String; 7]> = reports
         .iter()
         .map(|r| {
@@ -100,7 +108,11 @@ pub fn render_text(reports: &[JobReport]) -> String {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     for r in reports.iter().filter(|r| r.error.is_some()) {
-        out.push_str(&format!("\n{}: {}", r.job_id, r.error.as_deref().unwrap_or_default()));
+        out.push_str(&format!(
+            "\n{}: {}",
+            r.job_id,
+            r.error.as_deref().unwrap_or_default()
+        ));
     }
     if reports.iter().any(|r| r.error.is_some()) {
         out.push('\n');
@@ -121,7 +133,11 @@ fn human_bytes(b: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{b} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 #[cfg(test)]
@@ -139,7 +155,10 @@ mod tests {
         let text = render_text(&[ok, bad]);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("job     status"), "{text}");
-        assert!(lines[1].contains("120000") && lines[1].contains("3.0 MiB"), "{text}");
+        assert!(
+            lines[1].contains("120000") && lines[1].contains("3.0 MiB"),
+            "{text}"
+        );
         assert!(text.contains("x: boom"));
     }
 }

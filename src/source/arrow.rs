@@ -86,8 +86,12 @@ impl ColumnBuilder {
                     .with_timezone_opt(tz.clone());
                 ColumnBuilder::Timestamp(b, tz.is_some())
             }
-            DataType::Utf8 => ColumnBuilder::Utf8(StringBuilder::with_capacity(capacity, capacity * 16)),
-            DataType::Binary => ColumnBuilder::Binary(BinaryBuilder::with_capacity(capacity, capacity * 16)),
+            DataType::Utf8 => {
+                ColumnBuilder::Utf8(StringBuilder::with_capacity(capacity, capacity * 16))
+            }
+            DataType::Binary => {
+                ColumnBuilder::Binary(BinaryBuilder::with_capacity(capacity, capacity * 16))
+            }
             _ => return None,
         })
     }
@@ -213,7 +217,12 @@ impl BatchBuilder {
                     .ok_or_else(|| format!("{} ({})", f.name(), f.data_type()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(BatchBuilder { schema, columns, rows: 0, capacity })
+        Ok(BatchBuilder {
+            schema,
+            columns,
+            rows: 0,
+            capacity,
+        })
     }
 
     /// The builder of column `i`.
@@ -250,7 +259,10 @@ pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, Strin
     let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
     let t = text.trim();
     let (mantissa, exp) = match t.find(['e', 'E']) {
-        Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| err("not a number"))?),
+        Some(i) => (
+            &t[..i],
+            t[i + 1..].parse::<i32>().map_err(|_| err("not a number"))?,
+        ),
         None => (t, 0),
     };
     let (neg, digits) = match mantissa.strip_prefix('-') {
@@ -259,7 +271,10 @@ pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, Strin
     };
     let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
     if int_part.is_empty() && frac_part.is_empty()
-        || !int_part.bytes().chain(frac_part.bytes()).all(|b| b.is_ascii_digit())
+        || !int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return Err(err("not a number"));
     }
@@ -280,7 +295,11 @@ pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, Strin
     if unscaled.len() > precision as usize {
         return Err(err("too many digits"));
     }
-    let v: i128 = if unscaled.is_empty() { 0 } else { unscaled.parse().map_err(|_| err("too many digits"))? };
+    let v: i128 = if unscaled.is_empty() {
+        0
+    } else {
+        unscaled.parse().map_err(|_| err("too many digits"))?
+    };
     Ok(if neg { -v } else { v })
 }
 
@@ -337,11 +356,20 @@ mod tests {
 
     #[test]
     fn timestamps_parse_exactly() {
-        assert_eq!(parse_timestamp_micros("1970-01-01 00:00:01.5", false), Ok(1_500_000));
-        assert_eq!(parse_timestamp_micros("1970-01-01T01:00:00+01:00", true), Ok(0));
+        assert_eq!(
+            parse_timestamp_micros("1970-01-01 00:00:01.5", false),
+            Ok(1_500_000)
+        );
+        assert_eq!(
+            parse_timestamp_micros("1970-01-01T01:00:00+01:00", true),
+            Ok(0)
+        );
         assert!(parse_timestamp_micros("1970-01-01T01:00:00+01:00", false).is_err());
         assert!(parse_timestamp_micros("1970-01-01 00:00:00.0000001", false).is_err());
-        assert_eq!(parse_timestamp_micros("1970-01-02", false), Ok(86_400_000_000));
+        assert_eq!(
+            parse_timestamp_micros("1970-01-02", false),
+            Ok(86_400_000_000)
+        );
         assert_eq!(parse_date("1970-01-02"), Ok(1));
         assert!(parse_date("2024-13-01").is_err());
     }

@@ -95,7 +95,10 @@ pub trait Source: Send + Sync {
 
     /// Prove the source answers (`SELECT 1`).
     async fn ping(&self) -> Result<(), SourceError> {
-        let q = Query { sql: "SELECT 1".into(), params: Vec::new() };
+        let q = Query {
+            sql: "SELECT 1".into(),
+            params: Vec::new(),
+        };
         self.count(&q).await.map(|_| ())
     }
 

@@ -9,8 +9,12 @@ use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
-use sqlx::{AssertSqlSafe, Column, SqlSafeStr, Decode, Executor, Row, Sqlite, Statement, TypeInfo, ValueRef};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
+use sqlx::{
+    AssertSqlSafe, Column, Decode, Executor, Row, SqlSafeStr, Sqlite, Statement, TypeInfo, ValueRef,
+};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -55,7 +59,10 @@ impl SqliteSource {
             .map(|p| base_dir.join(p))
             .ok_or_else(|| connect_err("the secrets section has no `path`".into()))?;
         if !path.is_file() {
-            return Err(connect_err(format!("database file {} does not exist", path.display())));
+            return Err(connect_err(format!(
+                "database file {} does not exist",
+                path.display()
+            )));
         }
         let opts = SqliteConnectOptions::new().filename(&path).read_only(true);
         let pool = SqlitePoolOptions::new()
@@ -63,7 +70,10 @@ impl SqliteSource {
             .connect_with(opts)
             .await
             .map_err(|e| connect_err(format!("{} ({})", e, path.display())))?;
-        Ok(Box::new(SqliteSource { pool, formats: Mutex::new(HashMap::new()) }))
+        Ok(Box::new(SqliteSource {
+            pool,
+            formats: Mutex::new(HashMap::new()),
+        }))
     }
 
     fn bind(&self, query: &Query) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
@@ -88,15 +98,25 @@ impl SqliteSource {
 }
 
 fn format_ts(t: chrono::NaiveDateTime, fmt: TextFormat) -> String {
-    let base = t.format(&format!("%Y-%m-%d{}%H:%M:%S", fmt.sep)).to_string();
+    let base = t
+        .format(&format!("%Y-%m-%d{}%H:%M:%S", fmt.sep))
+        .to_string();
     let nanos = format!("{:09}", t.and_utc().timestamp_subsec_nanos());
     let needed = nanos.trim_end_matches('0').len();
     let digits = fmt.frac.max(needed);
-    if digits == 0 { base } else { format!("{base}.{}", &nanos[..digits.min(9)]) }
+    if digits == 0 {
+        base
+    } else {
+        format!("{base}.{}", &nanos[..digits.min(9)])
+    }
 }
 
 fn learn_format(text: &str) -> TextFormat {
-    let sep = if text.as_bytes().get(10) == Some(&b'T') { 'T' } else { ' ' };
+    let sep = if text.as_bytes().get(10) == Some(&b'T') {
+        'T'
+    } else {
+        ' '
+    };
     let frac = text
         .get(19..)
         .and_then(|rest| rest.strip_prefix('.'))
@@ -148,7 +168,10 @@ fn precision_scale(t: &str) -> Option<(u8, i8)> {
 }
 
 fn query_err(e: sqlx::Error, sql: &str) -> SourceError {
-    SourceError::Query { message: e.to_string(), sql: sql.to_string() }
+    SourceError::Query {
+        message: e.to_string(),
+        sql: sql.to_string(),
+    }
 }
 
 /// The untyped value of one cell, as SQLite stores it.
@@ -163,26 +186,34 @@ fn cell<'r>(row: &'r SqliteRow, i: usize) -> Result<Cell<'r>, sqlx::Error> {
         "REAL" => Cell::Float(<f64 as Decode<Sqlite>>::decode(raw).map_err(sqlx::Error::Decode)?),
         "TEXT" => match <&str as Decode<Sqlite>>::decode(raw) {
             Ok(s) => Cell::Text(s),
-            Err(_) => Cell::Bytes(<&[u8] as Decode<Sqlite>>::decode(row.try_get_raw(i)?)
-                .map_err(sqlx::Error::Decode)?),
+            Err(_) => Cell::Bytes(
+                <&[u8] as Decode<Sqlite>>::decode(row.try_get_raw(i)?)
+                    .map_err(sqlx::Error::Decode)?,
+            ),
         },
         _ => Cell::Bytes(<&[u8] as Decode<Sqlite>>::decode(raw).map_err(sqlx::Error::Decode)?),
     })
 }
 
-fn cursor_of(c: Cell<'_>, kind: CursorKind, column: &str) -> Result<Option<CursorValue>, SourceError> {
+fn cursor_of(
+    c: Cell<'_>,
+    kind: CursorKind,
+    column: &str,
+) -> Result<Option<CursorValue>, SourceError> {
     let text = match c {
         Cell::Null => return Ok(None),
         Cell::Int(v) if kind == CursorKind::Int => return Ok(Some(CursorValue::Int(v as i128))),
         Cell::Text(t) => t.to_string(),
         other => other.display(),
     };
-    CursorValue::parse(kind, &text).map(Some).map_err(|e| SourceError::BadValue {
-        column: column.to_string(),
-        key: None,
-        value: text,
-        reason: format!("cannot be used as a cursor: {e}"),
-    })
+    CursorValue::parse(kind, &text)
+        .map(Some)
+        .map_err(|e| SourceError::BadValue {
+            column: column.to_string(),
+            key: None,
+            value: text,
+            reason: format!("cannot be used as a cursor: {e}"),
+        })
 }
 
 #[async_trait::async_trait]
@@ -192,7 +223,10 @@ impl Source for SqliteSource {
     }
 
     async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
-        let sql = format!("SELECT * FROM {} LIMIT 0", crate::plan::sql::from_clause(Dialect::Sqlite, rel));
+        let sql = format!(
+            "SELECT * FROM {} LIMIT 0",
+            crate::plan::sql::from_clause(Dialect::Sqlite, rel)
+        );
         let described = (&self.pool)
             .prepare(AssertSqlSafe(sql.clone()).into_sql_str())
             .await
@@ -226,8 +260,16 @@ impl Source for SqliteSource {
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let row = self.bind(query).fetch_one(&self.pool).await.map_err(|e| query_err(e, &query.sql))?;
-        let lo = cursor_of(cell(&row, 0).map_err(|e| query_err(e, &query.sql))?, kind, column)?;
+        let row = self
+            .bind(query)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| query_err(e, &query.sql))?;
+        let lo = cursor_of(
+            cell(&row, 0).map_err(|e| query_err(e, &query.sql))?,
+            kind,
+            column,
+        )?;
         let hi_cell = cell(&row, 1).map_err(|e| query_err(e, &query.sql))?;
         if let Cell::Text(t) = hi_cell {
             self.learn(column, t);
@@ -237,7 +279,11 @@ impl Source for SqliteSource {
     }
 
     async fn count(&self, query: &Query) -> Result<u64, SourceError> {
-        let row = self.bind(query).fetch_one(&self.pool).await.map_err(|e| query_err(e, &query.sql))?;
+        let row = self
+            .bind(query)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| query_err(e, &query.sql))?;
         let n: i64 = row.try_get(0).map_err(|e| query_err(e, &query.sql))?;
         Ok(n.max(0) as u64)
     }
@@ -247,13 +293,18 @@ impl Source for SqliteSource {
         let pool = self.pool.clone();
         let formats = self.formats.lock().map(|f| f.clone()).unwrap_or_default();
         tokio::spawn(async move {
-            let source = SqliteSource { pool, formats: Mutex::new(formats) };
+            let source = SqliteSource {
+                pool,
+                formats: Mutex::new(formats),
+            };
             if let Err(e) = source.run_extract(&spec, &tx).await {
                 let _ = tx.send(Err(e)).await;
             }
         });
-        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
-            .boxed()
+        futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+        .boxed()
     }
 }
 
@@ -266,12 +317,24 @@ impl SqliteSource {
     ) -> Result<HashMap<String, String>, SourceError> {
         let d = Dialect::Sqlite;
         let sql = match schema {
-            Some(s) => format!("PRAGMA {}.table_info({})", d.quote_ident(s), d.quote_ident(table)),
+            Some(s) => format!(
+                "PRAGMA {}.table_info({})",
+                d.quote_ident(s),
+                d.quote_ident(table)
+            ),
             None => format!("PRAGMA table_info({})", d.quote_ident(table)),
         };
-        let rows = sqlx::query(AssertSqlSafe(sql.clone())).fetch_all(&self.pool).await.map_err(|e| query_err(e, &sql))?;
+        let rows = sqlx::query(AssertSqlSafe(sql.clone()))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| query_err(e, &sql))?;
         rows.iter()
-            .map(|r| Ok((r.try_get::<String, _>("name")?, r.try_get::<String, _>("type")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("name")?,
+                    r.try_get::<String, _>("type")?,
+                ))
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(|e| query_err(e, &sql))
     }
@@ -289,9 +352,8 @@ impl SqliteSource {
         tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>,
     ) -> Result<(), SourceError> {
         let sql = &spec.query.sql;
-        let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows).map_err(|c| {
-            SourceError::Other(format!("no Arrow builder for column {c}"))
-        })?;
+        let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
+            .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
         let mut rows = self.bind(&spec.query).fetch(&self.pool);
         while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
             for i in 0..spec.schema.fields().len() {
@@ -306,14 +368,18 @@ impl SqliteSource {
                 }
             }
             if builder.end_row() {
-                let batch = builder.finish().map_err(|e| SourceError::Other(e.to_string()))?;
+                let batch = builder
+                    .finish()
+                    .map_err(|e| SourceError::Other(e.to_string()))?;
                 if tx.send(Ok(batch)).await.is_err() {
                     return Ok(()); // the reader stopped: nothing more to do
                 }
             }
         }
         if !builder.is_empty() {
-            let batch = builder.finish().map_err(|e| SourceError::Other(e.to_string()))?;
+            let batch = builder
+                .finish()
+                .map_err(|e| SourceError::Other(e.to_string()))?;
             let _ = tx.send(Ok(batch)).await;
         }
         Ok(())
@@ -326,7 +392,11 @@ fn row_key(row: &SqliteRow, key_columns: &[usize]) -> Option<String> {
     }
     let parts: Vec<String> = key_columns
         .iter()
-        .map(|&i| cell(row, i).map(|c| c.display()).unwrap_or_else(|_| "?".into()))
+        .map(|&i| {
+            cell(row, i)
+                .map(|c| c.display())
+                .unwrap_or_else(|_| "?".into())
+        })
         .collect();
     Some(parts.join(", "))
 }
@@ -351,9 +421,21 @@ mod tests {
             ("TEXT", Some(DataType::Utf8)),
             ("BLOB", Some(DataType::Binary)),
             ("DATE", Some(DataType::Date32)),
-            ("DATETIME", Some(DataType::Timestamp(TimeUnit::Microsecond, None))),
-            ("TIMESTAMP", Some(DataType::Timestamp(TimeUnit::Microsecond, None))),
-            ("TIMESTAMPTZ", Some(DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())))),
+            (
+                "DATETIME",
+                Some(DataType::Timestamp(TimeUnit::Microsecond, None)),
+            ),
+            (
+                "TIMESTAMP",
+                Some(DataType::Timestamp(TimeUnit::Microsecond, None)),
+            ),
+            (
+                "TIMESTAMPTZ",
+                Some(DataType::Timestamp(
+                    TimeUnit::Microsecond,
+                    Some("UTC".into()),
+                )),
+            ),
             ("TIME", Some(DataType::Time64(TimeUnit::Microsecond))),
             ("GEOMETRY", None),
         ];
@@ -368,7 +450,10 @@ mod tests {
         assert_eq!(f, TextFormat { sep: ' ', frac: 0 });
         let f2 = learn_format("2024-01-15T10:00:00.123");
         assert_eq!(f2, TextFormat { sep: 'T', frac: 3 });
-        let t = chrono::NaiveDate::from_ymd_opt(2024, 1, 15).unwrap().and_hms_micro_opt(10, 0, 0, 500_000).unwrap();
+        let t = chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
+            .unwrap()
+            .and_hms_micro_opt(10, 0, 0, 500_000)
+            .unwrap();
         assert_eq!(format_ts(t, f), "2024-01-15 10:00:00.5");
         assert_eq!(format_ts(t, f2), "2024-01-15T10:00:00.500");
     }
