@@ -108,13 +108,27 @@ async fn execute(
     report: &mut JobReport,
     started_at: chrono::DateTime<Utc>,
 ) -> Result<(), JobError> {
-    let store = ctx.destination.store(&job.target_container)?;
     let layout = TableLayout::new(
         &job.target_folder_path,
         &job.source_name,
         job.output_table(),
     );
     let mut state = ctx.state.load(&job.job_id)?;
+    if ctx.dry_run {
+        // Plans from local state only: the destination is not opened, nothing is created.
+        let stored = if ctx.full_refresh {
+            None
+        } else {
+            state.as_ref()
+        };
+        print_plan(
+            job,
+            ctx.source.dialect(),
+            &plan(job, ctx.source.as_ref(), stored).await?,
+        );
+        return Ok(());
+    }
+    let store = ctx.destination.store(&job.target_container)?;
     if !ctx.full_refresh {
         adopt_newer_manifest(job, ctx, &store, &layout, &mut state).await?;
     }
@@ -132,10 +146,6 @@ async fn execute(
     report.watermark = stored
         .and_then(|s| s.watermark.as_ref())
         .map(|w| w.value.clone());
-    if ctx.dry_run {
-        print_plan(job, ctx.source.dialect(), &plan);
-        return Ok(());
-    }
     let load_type = if ctx.full_refresh {
         LoadType::Full
     } else {
@@ -259,10 +269,8 @@ async fn adopt_newer_manifest(
         rows_loaded_total: previous_total + m.rows,
         schema_fingerprint: None,
     };
-    if !ctx.dry_run {
-        ctx.state.save(&adopted)?;
-        ctx.state.update_summary(&adopted)?;
-    }
+    ctx.state.save(&adopted)?;
+    ctx.state.update_summary(&adopted)?;
     *state = Some(adopted);
     Ok(())
 }

@@ -76,10 +76,8 @@ pub struct StateStore {
 }
 
 impl StateStore {
-    /// Open the store under `dir`, creating `dir/state/`.
+    /// The store under `dir`; folders are created by the first write, so reading touches nothing.
     pub fn new(dir: &Path) -> Result<StateStore, StateError> {
-        let state = dir.join("state");
-        fs::create_dir_all(&state).map_err(|e| StateError::io("create folder", &state, e))?;
         Ok(StateStore {
             dir: dir.to_path_buf(),
             summary: Mutex::new(()),
@@ -157,7 +155,11 @@ impl StateStore {
     /// Leftover `.tmp` files and names that are not job ids are ignored.
     pub fn list(&self) -> Result<Vec<Result<JobState, StateError>>, StateError> {
         let folder = self.dir.join("state");
-        let entries = fs::read_dir(&folder).map_err(|e| StateError::io("list", &folder, e))?;
+        let entries = match fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StateError::io("list", &folder, e)),
+        };
         let mut ids = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| StateError::io("list", &folder, e))?;
@@ -252,6 +254,9 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> 
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| StateError::io("create folder", parent, e))?;
+    }
     let write = || -> std::io::Result<()> {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -79,6 +79,7 @@ fn leftover_tmp_is_ignored() {
 fn corrupt_files_are_errors_and_kept() {
     let (_d, st) = store();
     let path = st.path("bad").unwrap();
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
     let cases = [
         ("{ not json", "not valid JSON"),
         ("{\"version\": 7, \"job_id\": \"bad\"}", "version 7"),
