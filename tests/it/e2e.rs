@@ -2,7 +2,7 @@
 //! full refresh, failures that leave state alone, the lock.
 
 use crate::support::{code, ingest, parquet_files, project_dir, read_parquet, text};
-use arrow::array::{Array, AsArray};
+use arrow::array::AsArray;
 use arrow::datatypes::{Decimal128Type, Int64Type, TimestampMicrosecondType};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sqlx::{Connection, Row, SqliteConnection};
