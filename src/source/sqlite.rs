@@ -46,17 +46,17 @@ impl SqliteSource {
     pub async fn connect(
         name: &str,
         secret: &SourceSecret,
-        base_dir: &Path,
+        _base_dir: &Path,
     ) -> Result<Box<dyn Source>, SourceError> {
         let connect_err = |message: String| SourceError::Connect {
             source_type: SourceType::Sqlite,
             name: name.to_string(),
             message,
         };
+        // The secrets loader already resolved a relative path against its folder.
         let path = secret
             .path
-            .as_ref()
-            .map(|p| base_dir.join(p))
+            .clone()
             .ok_or_else(|| connect_err("the secrets section has no `path`".into()))?;
         if !path.is_file() {
             return Err(connect_err(format!(

@@ -20,8 +20,13 @@ impl Sample {
     /// Copy the shipped sample.
     pub fn new() -> Sample {
         let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("cfg")).unwrap();
         for f in ["ingestion_config.xlsx", "secrets.toml", "demo.sqlite"] {
-            fs::copy(project_dir().join("samples").join(f), dir.path().join(f)).unwrap();
+            fs::copy(
+                project_dir().join("samples").join(f),
+                dir.path().join("cfg").join(f),
+            )
+            .unwrap();
         }
         Sample { dir }
     }
@@ -29,21 +34,21 @@ impl Sample {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
-    /// `ingest run --config ingestion_config.xlsx` plus `args`.
+    /// `ingest run --config cfg/ingestion_config.xlsx` plus `args`, from the scratch folder.
     pub fn run(&self, args: &[&str]) -> std::process::Output {
-        let mut all = vec!["run", "--config", "ingestion_config.xlsx"];
+        let mut all = vec!["run", "--config", "cfg/ingestion_config.xlsx"];
         all.extend_from_slice(args);
         ingest(self.path(), &all)
     }
     /// The orders table's output folder.
     pub fn orders_dir(&self) -> PathBuf {
-        self.path().join("output/raw/demo/demo_orders")
+        self.path().join("cfg/output/raw/demo/demo_orders")
     }
     /// A connection to the scratch demo database.
     pub async fn db(&self) -> SqliteConnection {
         SqliteConnection::connect(&format!(
             "sqlite://{}",
-            self.path().join("demo.sqlite").display()
+            self.path().join("cfg/demo.sqlite").display()
         ))
         .await
         .unwrap()
@@ -77,7 +82,10 @@ pub fn committed(table_dir: &Path) -> (Vec<PathBuf>, u64) {
     let Ok(entries) = fs::read_dir(table_dir.join("_ingest_loads")) else {
         return (files, 0);
     };
-    for e in entries.flatten() {
+    for e in entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+    {
         let m: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(e.path()).unwrap()).unwrap();
         rows += m["rows"].as_u64().unwrap();
@@ -172,7 +180,7 @@ async fn sample_run_copies_every_value() {
         assert_eq!(got, &expected, "order {id}");
     }
     // Customers, a FULL job, too.
-    let (cfiles, crows) = committed(&s.path().join("output/raw/demo/demo_customers"));
+    let (cfiles, crows) = committed(&s.path().join("cfg/output/raw/demo/demo_customers"));
     assert_eq!(crows, 2000);
     assert_eq!(cfiles.len(), 1);
     // State, audit and log exist and say the same.
@@ -344,7 +352,7 @@ fn dry_run_touches_nothing() {
     assert!(t.contains("SELECT * FROM \"orders\""), "{t}");
     assert!(
         !s.path().join("metadata").exists()
-            && !s.path().join("output").exists()
+            && !s.path().join("cfg/output").exists()
             && !s.path().join("logs").exists()
     );
 }

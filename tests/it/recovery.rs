@@ -41,19 +41,34 @@ async fn a_manifest_newer_than_state_is_adopted_not_reloaded() {
     assert_eq!(order_ids(&files).len(), 120_001);
 }
 
-/// SIGKILL at several moments of a run, then a clean run: every source row is in exactly one
-/// committed load, state always parses, and leftovers of killed runs are gone.
+/// SIGKILL at several moments of a run (early, mid-extract, as files appear, right after a
+/// manifest), then a clean run: every source row is in exactly one committed load, state always
+/// parses, and files no manifest lists are removed by the next success.
 #[cfg(unix)]
 #[tokio::test]
 async fn killed_runs_commit_nothing_partial() {
     let s = Sample::new();
-    for delay_ms in [150u64, 600, 1200, 2000, 3000] {
+    let data_dir = s.orders_dir().join("orders");
+    let loads_dir = s.orders_dir().join("_ingest_loads");
+    // Finished objects only: a `#` name is object_store's staging file of an upload in progress.
+    let count = |d: &std::path::Path| {
+        fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| !e.file_name().to_string_lossy().contains('#'))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let mut killed_while_running = 0;
+    for moment in 0..6 {
+        let loads_before = count(&loads_dir);
         let mut child = Command::new(bin())
             .current_dir(s.path())
             .args([
                 "run",
                 "--config",
-                "ingestion_config.xlsx",
+                "cfg/ingestion_config.xlsx",
                 "--jobs",
                 "demo_orders_incr",
             ])
@@ -61,10 +76,27 @@ async fn killed_runs_commit_nothing_partial() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let started = std::time::Instant::now();
+        loop {
+            let elapsed = started.elapsed().as_millis();
+            let due = match moment {
+                0 => elapsed >= 100,
+                1 => elapsed >= 800,
+                2 => elapsed >= 2000,
+                3 => count(&data_dir) > 0,
+                _ => count(&loads_dir) > loads_before,
+            };
+            if due || elapsed > 60_000 || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        if child.try_wait().unwrap().is_none() {
+            killed_while_running += 1;
+        }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        let state_file = s.path().join("metadata/state/demo_orders_incr.json");
+        let state_file = s.path().join("cfg/../metadata/state/demo_orders_incr.json");
         if state_file.exists() {
             let parsed: serde_json::Value =
                 serde_json::from_slice(&fs::read(&state_file).unwrap()).expect("state parses");
@@ -82,9 +114,24 @@ async fn killed_runs_commit_nothing_partial() {
         assert_eq!(
             dedup.len(),
             ids.len(),
-            "no committed row twice (after kill at {delay_ms} ms)"
+            "no committed row twice (kill moment {moment})"
         );
     }
+    assert!(
+        killed_while_running >= 3,
+        "only {killed_while_running} kills hit a running process"
+    );
+    // A leftover of a failed load: a data file no manifest lists.
+    fs::create_dir_all(&data_dir).unwrap();
+    let leftover = data_dir.join("20200101T000000.000000Z.0-0.parquet");
+    let some_file = crate::support::parquet_files(&s.orders_dir())
+        .into_iter()
+        .next();
+    fs::copy(
+        some_file.unwrap_or_else(|| crate::support::project_dir().join("Cargo.toml")),
+        &leftover,
+    )
+    .unwrap();
     let out = s.run(&["--jobs", "demo_orders_incr"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let (files, rows) = committed(&s.orders_dir());
@@ -95,10 +142,14 @@ async fn killed_runs_commit_nothing_partial() {
         (1..=120_000).collect::<Vec<i64>>(),
         "every row exactly once"
     );
+    assert!(
+        !leftover.exists(),
+        "the leftover was removed by the successful run"
+    );
     assert_eq!(
         parquet_files(&s.orders_dir()),
         files,
-        "leftovers of killed runs were removed"
+        "only committed files remain"
     );
     let stray: Vec<_> = walk(&s.orders_dir())
         .into_iter()

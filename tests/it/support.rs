@@ -162,7 +162,8 @@ pub fn parquet_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Read a Parquet file with the parquet crate's synchronous reader (not the writer's path).
 pub fn read_parquet(path: &Path) -> Vec<RecordBatch> {
-    let file = std::fs::File::open(path).expect("parquet file opens");
+    let file =
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("{} opens: {e}", path.display()));
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("parquet footer")
         .build()
