@@ -106,7 +106,7 @@ pub(super) fn client_options(cfg: &AzureConfig) -> ClientOptions {
 /// The URL of a container (`{service}/{container}`), as object_store addresses it.
 pub(super) fn container_url(cfg: &AzureConfig, container: &str) -> String {
     let service = match (&cfg.auth, &cfg.endpoint) {
-        (AzureAuth::Emulator, Some(e)) => format!("{}/{}", e.trim_end_matches('/'), cfg.account),
+        (AzureAuth::Emulator, Some(e)) => emulator_service(e, &cfg.account),
         (AzureAuth::Emulator, None) => {
             let base = std::env::var("AZURITE_BLOB_STORAGE_URL")
                 .unwrap_or_else(|_| "http://127.0.0.1:10000".to_string());
@@ -116,6 +116,17 @@ pub(super) fn container_url(cfg: &AzureConfig, container: &str) -> String {
         (_, None) => format!("https://{}.blob.core.windows.net", cfg.account),
     };
     format!("{service}/{container}")
+}
+
+/// Azurite's path-style account URL: `{endpoint}/{account}`, whether or not the endpoint
+/// already ends with the account.
+fn emulator_service(endpoint: &str, account: &str) -> String {
+    let e = endpoint.trim().trim_end_matches('/');
+    if e.rsplit('/').next() == Some(account) && e.matches('/').count() > 2 {
+        e.to_string()
+    } else {
+        format!("{e}/{account}")
+    }
 }
 
 pub(super) fn azure_store(
@@ -192,7 +203,7 @@ pub(super) fn azure_client(
             // object_store's emulator mode only reads AZURITE_BLOB_STORAGE_URL; with an
             // explicit endpoint, talk to it path-style with the development key instead.
             Some(e) => b
-                .with_endpoint(format!("{}/{}", e.trim_end_matches('/'), cfg.account))
+                .with_endpoint(emulator_service(e, &cfg.account))
                 .with_access_key(EMULATOR_KEY)
                 .with_credential_type("access_key"),
             None => b.with_use_emulator(true).with_access_key(EMULATOR_KEY),

@@ -177,3 +177,19 @@ fn missing_container_everywhere_is_an_error() {
         .to_string();
     assert!(e.contains("destination `lake`: no container"), "{e}");
 }
+
+#[test]
+fn emulator_endpoint_may_or_may_not_name_the_account() {
+    for e in [
+        "http://127.0.0.1:10001",
+        "http://127.0.0.1:10001/",
+        "http://127.0.0.1:10001/devstoreaccount1",
+        "http://127.0.0.1:10001/devstoreaccount1/",
+    ] {
+        assert_eq!(
+            emulator_service(e, "devstoreaccount1"),
+            "http://127.0.0.1:10001/devstoreaccount1",
+            "{e}"
+        );
+    }
+}
