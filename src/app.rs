@@ -192,7 +192,9 @@ async fn probe_destination(
     name: &str,
     secret: &crate::config::secrets::DestinationSecret,
 ) -> Result<(), crate::sink::SinkError> {
-    let store = Destination::from_secret(name, secret)?.store(&job.target_container)?;
+    let dest = Destination::from_secret(name, secret)?;
+    crate::sink::container::ensure_container(&dest, &job.target_container).await?;
+    let store = dest.store(&job.target_container)?;
     let prefix = object_store::path::Path::from(job.target_folder_path.as_str());
     crate::sink::store::probe(store.as_ref(), &prefix).await
 }

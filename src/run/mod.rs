@@ -112,6 +112,10 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         };
         prepared.push((job, dest));
     }
+    if !opts.dry_run {
+        // Each (destination, container) once; jobs whose container check failed are FAILED.
+        crate::sink::container::check_jobs(&mut prepared).await;
+    }
     tracing::info!(
         "run {run_id}: {} jobs{}",
         prepared.len(),

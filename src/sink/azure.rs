@@ -3,7 +3,7 @@
 use super::error::{SinkError, redact};
 use super::store::{AzureAuth, AzureConfig};
 use crate::config::secrets::DestinationSecret;
-use object_store::azure::MicrosoftAzureBuilder;
+use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder};
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
 use std::sync::Arc;
 
@@ -71,27 +71,85 @@ pub(super) fn azure_auth(s: &DestinationSecret) -> Result<AzureAuth, String> {
     }
 }
 
+/// The container a job writes to: its own `target_container`, else the destination's default.
+pub(super) fn resolve_container<'a>(
+    name: &str,
+    cfg: &'a AzureConfig,
+    container: &'a str,
+) -> Result<&'a str, SinkError> {
+    if !container.trim().is_empty() {
+        return Ok(container);
+    }
+    cfg.container.as_deref().ok_or_else(|| SinkError::Config {
+        destination: name.to_string(),
+        message: "no container: set the job's target_container or `container_name`".into(),
+    })
+}
+
+/// Timeouts shared by the store and the container check; plain HTTP only for the emulator or
+/// an explicit `http://` endpoint.
+pub(super) fn client_options(cfg: &AzureConfig) -> ClientOptions {
+    let options = ClientOptions::new()
+        .with_connect_timeout(cfg.connect_timeout)
+        .with_timeout(cfg.request_timeout);
+    let http_endpoint = cfg
+        .endpoint
+        .as_deref()
+        .is_some_and(|e| e.trim().to_ascii_lowercase().starts_with("http://"));
+    if matches!(cfg.auth, AzureAuth::Emulator) || http_endpoint {
+        options.with_allow_http(true)
+    } else {
+        options
+    }
+}
+
+/// The URL of a container (`{service}/{container}`), as object_store addresses it.
+pub(super) fn container_url(cfg: &AzureConfig, container: &str) -> String {
+    let service = match (&cfg.auth, &cfg.endpoint) {
+        (AzureAuth::Emulator, Some(e)) => emulator_service(e, &cfg.account),
+        (AzureAuth::Emulator, None) => {
+            let base = std::env::var("AZURITE_BLOB_STORAGE_URL")
+                .unwrap_or_else(|_| "http://127.0.0.1:10000".to_string());
+            format!("{}/{}", base.trim_end_matches('/'), cfg.account)
+        }
+        (_, Some(e)) => e.trim_end_matches('/').to_string(),
+        (_, None) => format!("https://{}.blob.core.windows.net", cfg.account),
+    };
+    format!("{service}/{container}")
+}
+
+/// Azurite's path-style account URL: `{endpoint}/{account}`, whether or not the endpoint
+/// already ends with the account.
+fn emulator_service(endpoint: &str, account: &str) -> String {
+    let e = endpoint.trim().trim_end_matches('/');
+    if e.rsplit('/').next() == Some(account) && e.matches('/').count() > 2 {
+        e.to_string()
+    } else {
+        format!("{e}/{account}")
+    }
+}
+
 pub(super) fn azure_store(
     name: &str,
     cfg: &AzureConfig,
     container: &str,
 ) -> Result<Arc<dyn ObjectStore>, SinkError> {
-    let container = if container.trim().is_empty() {
-        cfg.container.as_deref().ok_or_else(|| SinkError::Config {
-            destination: name.to_string(),
-            message: "no container: set the job's target_container or `container_name`".into(),
-        })?
-    } else {
-        container
-    };
+    Ok(Arc::new(azure_client(name, cfg, container)?))
+}
+
+/// Build the object_store client for one container, with explicit credentials of the one kind.
+pub(super) fn azure_client(
+    name: &str,
+    cfg: &AzureConfig,
+    container: &str,
+) -> Result<MicrosoftAzure, SinkError> {
+    let container = resolve_container(name, cfg, container)?;
     let retry = RetryConfig {
         backoff: Default::default(),
         max_retries: cfg.max_retries,
         retry_timeout: cfg.retry_timeout,
     };
-    let mut options = ClientOptions::new()
-        .with_connect_timeout(cfg.connect_timeout)
-        .with_timeout(cfg.request_timeout);
+    let options = client_options(cfg);
     let mut b = MicrosoftAzureBuilder::new()
         .with_account(cfg.account.as_str())
         .with_container_name(container)
@@ -144,21 +202,21 @@ pub(super) fn azure_store(
         AzureAuth::Emulator => match &cfg.endpoint {
             // object_store's emulator mode only reads AZURITE_BLOB_STORAGE_URL; with an
             // explicit endpoint, talk to it path-style with the development key instead.
-            Some(e) => {
-                options = options.with_allow_http(true);
-                b.with_endpoint(format!("{}/{}", e.trim_end_matches('/'), cfg.account))
-                    .with_access_key(EMULATOR_KEY)
-                    .with_credential_type("access_key")
-            }
+            Some(e) => b
+                .with_endpoint(emulator_service(e, &cfg.account))
+                .with_access_key(EMULATOR_KEY)
+                .with_credential_type("access_key"),
             None => b.with_use_emulator(true).with_access_key(EMULATOR_KEY),
         },
     };
-    let store = b
-        .with_client_options(options)
+    b.with_client_options(options)
         .build()
         .map_err(|e| SinkError::Build {
             destination: name.to_string(),
             message: redact(&e.to_string()),
-        })?;
-    Ok(Arc::new(store))
+        })
 }
+
+#[cfg(test)]
+#[path = "azure_tests.rs"]
+mod tests;

@@ -5,6 +5,7 @@
 //! [`manifest`] records each load (the manifest is the commit) and cleans up afterwards.
 
 mod azure;
+pub mod container;
 pub mod error;
 pub mod layout;
 pub mod manifest;

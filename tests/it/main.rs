@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod azure;
 mod cli;
 mod e2e;
 mod recovery;
