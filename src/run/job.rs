@@ -151,11 +151,12 @@ async fn execute(
     } else {
         job.load_type
     };
+    let load_id = new_load_id(Utc::now());
     if plan.empty && load_type == LoadType::Incremental {
         tracing::info!("{}: no new rows", job.job_id);
+        tidy(job, ctx, store.as_ref(), &layout, None, &load_id).await;
         return Ok(());
     }
-    let load_id = new_load_id(Utc::now());
     let loaded = extract_all(job, ctx, &store, &layout, &load_id, &plan).await?;
     report.rows_extracted = loaded.rows_extracted;
     report.rows = loaded.rows_written;
@@ -163,6 +164,7 @@ async fn execute(
     report.bytes = loaded.files.iter().map(|f| f.bytes).sum();
     if load_type == LoadType::Incremental && loaded.rows_written == 0 {
         tracing::info!("{}: no new rows", job.job_id);
+        tidy(job, ctx, store.as_ref(), &layout, None, &load_id).await;
         return Ok(());
     }
     let boundary_keys = new_boundary_keys(&plan, loaded.at_hi)?;
@@ -200,7 +202,7 @@ async fn execute(
             .as_ref()
             .map(|w| Watermark::new(w.column.clone(), &w.hi)),
         boundary_keys,
-        last_load_id: Some(load_id),
+        last_load_id: Some(load_id.clone()),
         last_success_at: Some(Utc::now()),
         rows_loaded_total: previous_total + manifest.rows,
         schema_fingerprint: Some(fingerprint(&plan.schema)),
@@ -213,18 +215,42 @@ async fn execute(
     })?;
     ctx.state.update_summary(&new_state)?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
-    match manifest::cleanup(store.as_ref(), &layout, &manifest).await {
-        Ok(r) if !r.removed_files.is_empty() => {
-            tracing::info!(
-                "{}: removed {} files of earlier or failed loads",
-                job.job_id,
-                r.removed_files.len()
-            )
-        }
+    tidy(job, ctx, store.as_ref(), &layout, Some(&manifest), &load_id).await;
+    Ok(())
+}
+
+/// After a successful run: remove what failed or killed runs left (data files no manifest
+/// lists, unfinished uploads) and, after a FULL commit, the earlier loads. Failures only warn.
+async fn tidy(
+    job: &Job,
+    ctx: &JobContext,
+    store: &dyn ObjectStore,
+    layout: &TableLayout,
+    committed: Option<&Manifest>,
+    load_id: &str,
+) {
+    let staging = ctx
+        .destination
+        .remove_staging(&job.target_container, layout.prefix().as_ref());
+    if staging > 0 {
+        tracing::info!(
+            "{}: removed {staging} unfinished upload files of killed runs",
+            job.job_id
+        );
+    }
+    let result = match committed {
+        Some(m) => manifest::cleanup(store, layout, m).await,
+        None => manifest::remove_leftovers(store, layout, load_id).await,
+    };
+    match result {
+        Ok(r) if !r.removed_files.is_empty() => tracing::info!(
+            "{}: removed {} files of earlier or failed loads",
+            job.job_id,
+            r.removed_files.len()
+        ),
         Ok(_) => {}
         Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
     }
-    Ok(())
 }
 
 /// A crash between the manifest and the state write leaves a manifest newer than the state:

@@ -156,45 +156,74 @@ pub async fn latest(
     Ok(None)
 }
 
-/// Remove what `committed` (just written) made obsolete. FULL: every data file it does not
-/// list, then every older manifest. INCREMENTAL: every data file no manifest lists. Files it
-/// lists and data files of newer loads (a concurrent writer) are never touched.
+/// After a successful commit: for FULL, delete every data file `committed` does not list and
+/// the older manifests; for INCREMENTAL, delete the data files no manifest lists (leftovers of
+/// failed runs). Files of loads newer than `committed` are never touched.
 pub async fn cleanup(
     store: &dyn ObjectStore,
     layout: &TableLayout,
     committed: &Manifest,
 ) -> Result<CleanupReport, SinkError> {
-    let mut keep: HashSet<String> = committed.files.iter().map(|f| f.path.clone()).collect();
-    let manifest_ids = list_load_ids(store, layout).await?;
     if committed.load_type == LoadType::Incremental {
-        for id in manifest_ids.iter().filter(|id| **id != committed.load_id) {
-            let path = layout.manifest_path(id);
-            // Deleted meanwhile: its files are no longer protected by it.
-            if let Some(bytes) = get_opt(store, &path).await? {
-                keep.extend(parse(&path, &bytes)?.files.into_iter().map(|f| f.path));
-            }
+        return remove_leftovers(store, layout, &committed.load_id).await;
+    }
+    let keep: HashSet<String> = committed.files.iter().map(|f| f.path.clone()).collect();
+    let mut report = CleanupReport::default();
+    report.removed_files = remove_unlisted(store, layout, &keep, &committed.load_id).await?;
+    for id in list_load_ids(store, layout)
+        .await?
+        .iter()
+        .filter(|id| **id < committed.load_id)
+    {
+        let path = layout.manifest_path(id);
+        delete(store, &path).await?;
+        report.removed_manifests.push(path.to_string());
+    }
+    Ok(report)
+}
+
+/// Delete the data files of loads up to `until` (a load id) that no manifest lists: what failed
+/// or killed runs left. Used after every successful run, also one that loaded nothing.
+pub async fn remove_leftovers(
+    store: &dyn ObjectStore,
+    layout: &TableLayout,
+    until: &str,
+) -> Result<CleanupReport, SinkError> {
+    let mut keep = HashSet::new();
+    for id in list_load_ids(store, layout).await? {
+        let path = layout.manifest_path(&id);
+        // Deleted meanwhile: its files are no longer protected by it.
+        if let Some(bytes) = get_opt(store, &path).await? {
+            keep.extend(parse(&path, &bytes)?.files.into_iter().map(|f| f.path));
         }
     }
-    let mut report = CleanupReport::default();
+    let removed_files = remove_unlisted(store, layout, &keep, until).await?;
+    Ok(CleanupReport {
+        removed_files,
+        ..CleanupReport::default()
+    })
+}
+
+/// Delete data files of loads up to `until` whose path is not in `keep`.
+async fn remove_unlisted(
+    store: &dyn ObjectStore,
+    layout: &TableLayout,
+    keep: &HashSet<String>,
+    until: &str,
+) -> Result<Vec<String>, SinkError> {
+    let mut removed = Vec::new();
     for path in list(store, &layout.data_prefix()).await? {
         let Some((load_id, _)) = layout.parse_data_file(&path) else {
             continue;
         };
         let name = path.to_string();
-        if load_id > committed.load_id || keep.contains(&name) {
+        if load_id.as_str() > until || keep.contains(&name) {
             continue;
         }
         delete(store, &path).await?;
-        report.removed_files.push(name);
+        removed.push(name);
     }
-    if committed.load_type == LoadType::Full {
-        for id in manifest_ids.iter().filter(|id| **id < committed.load_id) {
-            let path = layout.manifest_path(id);
-            delete(store, &path).await?;
-            report.removed_manifests.push(path.to_string());
-        }
-    }
-    Ok(report)
+    Ok(removed)
 }
 
 fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest, SinkError> {

@@ -223,6 +223,29 @@ impl Destination {
             Destination::Azure { name, cfg } => azure_store(name, cfg, container),
         }
     }
+
+    /// Remove upload staging files (`name#n`) a killed run left under `prefix` of a local
+    /// container: object_store hides them from listings. Azure drops uncommitted blocks itself.
+    pub fn remove_staging(&self, container: &str, prefix: &str) -> usize {
+        let Destination::Local { root, .. } = self else {
+            return 0;
+        };
+        let mut removed = 0;
+        let mut stack = vec![root.join(container).join(prefix)];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if entry.file_name().to_string_lossy().contains('#')
+                    && std::fs::remove_file(&path).is_ok()
+                {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
 }
 
 fn local_store(
