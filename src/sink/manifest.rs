@@ -168,8 +168,10 @@ pub async fn cleanup(
         return remove_leftovers(store, layout, &committed.load_id).await;
     }
     let keep: HashSet<String> = committed.files.iter().map(|f| f.path.clone()).collect();
-    let mut report = CleanupReport::default();
-    report.removed_files = remove_unlisted(store, layout, &keep, &committed.load_id).await?;
+    let mut report = CleanupReport {
+        removed_files: remove_unlisted(store, layout, &keep, &committed.load_id).await?,
+        ..CleanupReport::default()
+    };
     for id in list_load_ids(store, layout)
         .await?
         .iter()
