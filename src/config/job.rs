@@ -149,7 +149,7 @@ impl fmt::Display for SourceType {
 }
 
 /// How a job loads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum LoadType {
     /// Replace everything with a fresh copy.

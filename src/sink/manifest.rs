@@ -27,7 +27,6 @@ pub struct Manifest {
     /// The job that wrote it.
     pub job_id: String,
     /// FULL or INCREMENTAL.
-    #[serde(with = "load_type_text")]
     pub load_type: LoadType,
     /// Source name.
     pub source: String,
@@ -280,25 +279,6 @@ async fn delete(store: &dyn ObjectStore, path: &Path) -> Result<(), SinkError> {
     match store.delete(path).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(SinkError::store("delete", path, &e)),
-    }
-}
-
-/// `LoadType` as its workbook text (`FULL` / `INCREMENTAL`).
-mod load_type_text {
-    use crate::config::job::LoadType;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &LoadType, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(t)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LoadType, D::Error> {
-        let text = String::deserialize(d)?;
-        LoadType::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "unknown load_type `{text}` (expected FULL or INCREMENTAL)"
-            ))
-        })
     }
 }
 

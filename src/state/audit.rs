@@ -1,6 +1,6 @@
 //! The audit log `audit_log.jsonl`: one JSON line per job per run, appended and synced.
 
-use super::{StateError, load_type_serde};
+use super::StateError;
 use crate::config::LoadType;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -35,7 +35,6 @@ pub struct AuditRecord {
     /// How it ended.
     pub status: AuditStatus,
     /// FULL or INCREMENTAL.
-    #[serde(with = "load_type_serde")]
     pub load_type: LoadType,
     /// Rows read from the source.
     pub rows_extracted: u64,

@@ -89,25 +89,6 @@ pub fn valid_job_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
-/// `serde(with)` for [`crate::config::LoadType`], which only derives `Serialize`.
-pub(crate) mod load_type_serde {
-    use crate::config::LoadType;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
-
-    /// Write `FULL` / `INCREMENTAL`.
-    pub fn serialize<S: Serializer>(v: &LoadType, s: S) -> Result<S::Ok, S::Error> {
-        v.serialize(s)
-    }
-
-    /// Read `FULL` / `INCREMENTAL` (any case).
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LoadType, D::Error> {
-        let s = String::deserialize(d)?;
-        LoadType::parse(&s).ok_or_else(|| {
-            D::Error::custom(format!("unknown load_type `{s}` (FULL or INCREMENTAL)"))
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

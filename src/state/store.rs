@@ -1,7 +1,7 @@
 //! Per-job state files (`state/<job_id>.json`) and the `watermarks.json` summary, both
 //! replaced atomically: write `<name>.tmp`, fsync, rename over, fsync the folder (unix).
 
-use super::{StateError, load_type_serde, valid_job_id};
+use super::{StateError, valid_job_id};
 use crate::config::LoadType;
 use crate::plan::Watermark;
 use chrono::{DateTime, Utc};
@@ -23,7 +23,6 @@ pub struct JobState {
     /// The job.
     pub job_id: String,
     /// FULL or INCREMENTAL.
-    #[serde(with = "load_type_serde")]
     pub load_type: LoadType,
     /// The high-water mark reached by the last successful load.
     pub watermark: Option<Watermark>,
