@@ -170,3 +170,55 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// Ctrl-C (SIGINT) stops the run between batches: exit 1, nothing committed, state untouched.
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_commits_nothing() {
+    let s = Sample::new();
+    let mut child = Command::new(bin())
+        .current_dir(s.path())
+        .args([
+            "run",
+            "--config",
+            "cfg/ingestion_config.xlsx",
+            "--jobs",
+            "demo_orders_incr",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the job has started extracting (its log line is written), then interrupt.
+    let log_dir = s.path().join("logs");
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let log = fs::read_dir(&log_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| fs::read_to_string(e.path()).unwrap_or_default())
+            .collect::<String>();
+        if log.contains("demo_orders_incr: started") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(committed(&s.orders_dir()).1, 0, "nothing committed");
+    assert!(
+        !s.path()
+            .join("metadata/state/demo_orders_incr.json")
+            .exists()
+    );
+    assert_eq!(s.audit("demo_orders_incr")[0]["status"], "FAILED");
+}
