@@ -1,0 +1,1 @@
+//! Oracle source (oracle crate, blocking, on spawn_blocking threads).
