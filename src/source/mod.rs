@@ -121,6 +121,7 @@ pub async fn open(
     match job.source_type {
         SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret, base_dir).await,
         SourceType::MsSql => mssql::MsSqlSource::connect(name, secret).await,
+        SourceType::Oracle => oracle::OracleSource::connect(name, secret).await,
         other => Err(SourceError::Other(format!(
             "the {other} source is not built yet in this version of ingest"
         ))),
