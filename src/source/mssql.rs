@@ -75,11 +75,15 @@ pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
             c
         }
     };
-    config.encryption(if secret.encrypt.unwrap_or(true) {
-        EncryptionLevel::Required
-    } else {
-        EncryptionLevel::Off
-    });
+    // A `url` keeps its own `encrypt=` setting unless the section sets `encrypt`.
+    let encrypt = secret.encrypt.or(secret.url.is_none().then_some(true));
+    if let Some(on) = encrypt {
+        config.encryption(if on {
+            EncryptionLevel::Required
+        } else {
+            EncryptionLevel::Off
+        });
+    }
     if secret.trust_server_certificate.unwrap_or(false) {
         config.trust_cert();
     }
