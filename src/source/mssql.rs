@@ -88,7 +88,6 @@ pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
         config.trust_cert();
     }
     config.application_name("ingest");
-    config.readonly(true);
     Ok(config)
 }
 
