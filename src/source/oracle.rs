@@ -2,7 +2,9 @@
 //! `spawn_blocking` thread; extraction feeds a bounded channel.
 
 use super::arrow::BatchBuilder;
-use super::oracle_types::{self, MAX_FETCH_ROWS, OraValue, ReadAs};
+use super::oracle_types::{
+    self, MAX_FETCH_ROWS, OraValue, ReadAs, bind_values, describe_error, read, read_as_of,
+};
 use super::{BatchSender, Extract, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::{Secret, SourceSecret};
@@ -11,16 +13,10 @@ use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
-use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
-use oracle::{Connection, SqlValue};
+use oracle::Connection;
+use oracle::sql_type::{OracleType, ToSql};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// What a user sees when Oracle Instant Client cannot be loaded (ODPI-C error DPI-1047).
-pub const INSTANT_CLIENT_HINT: &str = "Oracle Instant Client is not installed or cannot be found: \
-download the 'Basic' or 'Basic Light' package from \
-https://www.oracle.com/database/technologies/instant-client/downloads.html, unzip it, and add \
-its folder to PATH (Windows) or LD_LIBRARY_PATH (Linux; or run ldconfig), then retry";
 
 /// How to reach an Oracle database.
 #[derive(Clone)]
@@ -63,16 +59,6 @@ pub fn connect_string(secret: &SourceSecret) -> Result<String, String> {
         (None, None, None) => {
             Err("the secrets section needs `service_name` or `sid` with `host`".into())
         }
-    }
-}
-
-/// A driver error as a message; DPI-1047 (no Instant Client) gets the install hint.
-pub fn describe_error(e: &oracle::Error) -> String {
-    let text = e.to_string();
-    if text.contains("DPI-1047") {
-        format!("{INSTANT_CLIENT_HINT} ({text})")
-    } else {
-        text
     }
 }
 
@@ -179,108 +165,6 @@ fn query_err(e: &oracle::Error, sql: &str) -> SourceError {
         message: describe_error(e),
         sql: sql.to_string(),
     }
-}
-
-fn read_as_of(t: &OracleType) -> ReadAs {
-    oracle_types::map_type(t, 0).map_or(ReadAs::Text, |m| m.1)
-}
-
-/// Bind values in placeholder order: Int → NUMBER, Date → DATE, Timestamp → TIMESTAMP(9)
-/// (DATE for DATE columns when there is no fraction), TimestampTz → TIMESTAMP(9) WITH TIME ZONE.
-fn bind_values(query: &Query, dates: &HashMap<String, bool>) -> Vec<Box<dyn ToSql>> {
-    query
-        .params
-        .iter()
-        .map(|p| -> Box<dyn ToSql> {
-            match p.value {
-                CursorValue::Int(v) => match i64::try_from(v) {
-                    Ok(v) => Box::new(v),
-                    Err(_) => Box::new(Typed(v.to_string(), OracleType::Number(38, 0))),
-                },
-                CursorValue::Date(d) => Box::new(Typed(d, OracleType::Date)),
-                CursorValue::Timestamp(t)
-                    if dates.get(&p.column).copied().unwrap_or(false)
-                        && chrono::Timelike::nanosecond(&t) == 0 =>
-                {
-                    Box::new(Typed(t, OracleType::Date))
-                }
-                CursorValue::Timestamp(t) => Box::new(t),
-                CursorValue::TimestampTz(t) => Box::new(t),
-            }
-        })
-        .collect()
-}
-
-/// A value bound with an explicit Oracle type (e.g. a timestamp bound as DATE).
-struct Typed<T>(T, OracleType);
-
-impl<T: ToSql> ToSql for Typed<T> {
-    fn oratype(&self, _conn: &Connection) -> oracle::Result<OracleType> {
-        Ok(self.1.clone())
-    }
-
-    fn to_sql(&self, val: &mut SqlValue) -> oracle::Result<()> {
-        self.0.to_sql(val)
-    }
-}
-
-/// Read one fetched value in the form its column needs; `Err` is the driver's message.
-fn read(v: &SqlValue, how: ReadAs) -> Result<OraValue, String> {
-    read_value(v, how).map_err(|e| match e {
-        ReadError::Driver(e) => describe_error(&e),
-        ReadError::Invalid(m) => m,
-    })
-}
-
-enum ReadError {
-    Driver(oracle::Error),
-    Invalid(String),
-}
-
-impl From<oracle::Error> for ReadError {
-    fn from(e: oracle::Error) -> Self {
-        ReadError::Driver(e)
-    }
-}
-
-fn read_value(v: &SqlValue, how: ReadAs) -> Result<OraValue, ReadError> {
-    if v.is_null()? {
-        return Ok(OraValue::Null);
-    }
-    Ok(match how {
-        ReadAs::Text => OraValue::Text(v.get::<String>()?),
-        ReadAs::Float => OraValue::Float(v.get::<f64>()?),
-        ReadAs::Bytes => OraValue::Bytes(v.get::<Vec<u8>>()?),
-        ReadAs::Bool => OraValue::Bool(v.get::<bool>()?),
-        ReadAs::Timestamp => {
-            let t = v.get::<Timestamp>()?;
-            let naive = oracle_types::naive(
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.nanosecond(),
-            )
-            .ok_or_else(|| ReadError::Invalid(format!("`{t}` is not a valid timestamp")))?;
-            OraValue::Timestamp(naive, t.with_tz().then(|| t.tz_offset()))
-        }
-        ReadAs::IntervalDs => {
-            let i = v.get::<IntervalDS>()?;
-            OraValue::Text(oracle_types::interval_ds_text(
-                i.days(),
-                i.hours(),
-                i.minutes(),
-                i.seconds(),
-                i.nanoseconds(),
-            ))
-        }
-        ReadAs::IntervalYm => {
-            let i = v.get::<IntervalYM>()?;
-            OraValue::Text(oracle_types::interval_ym_text(i.years(), i.months()))
-        }
-    })
 }
 
 #[async_trait::async_trait]
@@ -455,73 +339,5 @@ fn run_extract(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plan::sql::select_sql;
-    use crate::plan::window::Window;
-
-    #[test]
-    fn connect_strings() {
-        let mut s = SourceSecret {
-            host: Some("db".into()),
-            service_name: Some("ORCLPDB1".into()),
-            ..Default::default()
-        };
-        assert_eq!(connect_string(&s).unwrap(), "//db:1521/ORCLPDB1");
-        s.port = Some(1600);
-        s.service_name = None;
-        s.sid = Some("ORCL".into());
-        assert_eq!(
-            connect_string(&s).unwrap(),
-            "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1600))(CONNECT_DATA=(SID=ORCL)))"
-        );
-        s.sid = None;
-        assert!(connect_string(&s).is_err());
-        s.connect_string = Some("tns_alias".into());
-        assert_eq!(connect_string(&s).unwrap(), "tns_alias");
-    }
-
-    #[test]
-    fn window_sql_uses_upper_case_names_and_numbered_binds() {
-        let rel = Relation {
-            schema: Some("hr".into()),
-            table: Some("employees".into()),
-            query: None,
-            filter: None,
-        };
-        let t = |s: &str| CursorValue::parse(CursorKind::Timestamp, s).unwrap();
-        let w = Window {
-            column: "hire_date".into(),
-            lo: Some(t("2024-01-01")),
-            hi: t("2024-02-01T10:00:00.5"),
-        };
-        let q = select_sql(Dialect::Oracle, &rel, Some(&w), None);
-        assert_eq!(
-            q.sql,
-            "SELECT * FROM \"HR\".\"EMPLOYEES\" WHERE \"HIRE_DATE\" >= :1 AND \"HIRE_DATE\" <= :2"
-        );
-        let dates = HashMap::from([("hire_date".to_string(), true)]);
-        assert_eq!(bind_values(&q, &dates).len(), 2);
-    }
-
-    #[tokio::test]
-    async fn missing_client_or_server_is_a_clean_connect_error() {
-        let secret = SourceSecret {
-            connect_string: Some("//127.0.0.1:1/NOPE".into()),
-            username: Some("u".into()),
-            password: Some(Secret::new("top-secret")),
-            ..Default::default()
-        };
-        match OracleSource::connect("ora", &secret).await {
-            Err(SourceError::Connect { message, .. }) => {
-                eprintln!("connect error: {message}");
-                assert!(!message.contains("top-secret"));
-                if message.contains("DPI-1047") {
-                    assert!(message.contains("Instant Client"), "{message}");
-                }
-            }
-            Err(other) => panic!("unexpected error: {other}"),
-            Ok(_) => panic!("connected to a closed port"),
-        }
-    }
-}
+#[path = "oracle_tests.rs"]
+mod tests;

@@ -2,10 +2,13 @@
 //! Values pass through [`OraValue`] so the mapping is tested without an Oracle client.
 
 use super::arrow::{ColumnBuilder, parse_decimal};
+use crate::plan::sql::Query;
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, TimeUnit};
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
-use oracle::sql_type::OracleType;
+use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
+use oracle::{Connection, SqlValue};
+use std::collections::HashMap;
 
 /// Default scale of a `NUMBER` declared without precision: Decimal128(38, 10).
 pub const DEFAULT_NUMBER_SCALE: u8 = 10;
@@ -235,6 +238,127 @@ pub fn cursor_of(v: &OraValue, kind: CursorKind) -> Result<Option<CursorValue>, 
 /// A wall-clock timestamp from Oracle's parts; `None` when they are not a valid date.
 pub fn naive(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ns: u32) -> Option<NaiveDateTime> {
     NaiveDate::from_ymd_opt(y, mo, d)?.and_hms_nano_opt(h, mi, s, ns)
+}
+
+// ---- Reading from and binding to the driver (needs no server to compile or test) ----
+
+/// What a user sees when Oracle Instant Client cannot be loaded (ODPI-C error DPI-1047).
+pub const INSTANT_CLIENT_HINT: &str = "Oracle Instant Client is not installed or cannot be found: \
+download the 'Basic' or 'Basic Light' package from \
+https://www.oracle.com/database/technologies/instant-client/downloads.html, unzip it, and add \
+its folder to PATH (Windows) or LD_LIBRARY_PATH (Linux; or run ldconfig), then retry";
+
+/// A driver error as a message; DPI-1047 (no Instant Client) gets the install hint.
+pub fn describe_error(e: &oracle::Error) -> String {
+    let text = e.to_string();
+    if text.contains("DPI-1047") {
+        format!("{INSTANT_CLIENT_HINT} ({text})")
+    } else {
+        text
+    }
+}
+
+/// How values of a column of this type are read (text when unmapped).
+pub fn read_as_of(t: &OracleType) -> ReadAs {
+    map_type(t, 0).map_or(ReadAs::Text, |m| m.1)
+}
+
+/// Bind values in placeholder order: Int → NUMBER, Date → DATE, Timestamp → TIMESTAMP(9)
+/// (DATE for DATE columns when there is no fraction), TimestampTz → TIMESTAMP(9) WITH TIME ZONE.
+pub fn bind_values(query: &Query, dates: &HashMap<String, bool>) -> Vec<Box<dyn ToSql>> {
+    query
+        .params
+        .iter()
+        .map(|p| -> Box<dyn ToSql> {
+            match p.value {
+                CursorValue::Int(v) => match i64::try_from(v) {
+                    Ok(v) => Box::new(v),
+                    Err(_) => Box::new(Typed(v.to_string(), OracleType::Number(38, 0))),
+                },
+                CursorValue::Date(d) => Box::new(Typed(d, OracleType::Date)),
+                CursorValue::Timestamp(t)
+                    if dates.get(&p.column).copied().unwrap_or(false)
+                        && chrono::Timelike::nanosecond(&t) == 0 =>
+                {
+                    Box::new(Typed(t, OracleType::Date))
+                }
+                CursorValue::Timestamp(t) => Box::new(t),
+                CursorValue::TimestampTz(t) => Box::new(t),
+            }
+        })
+        .collect()
+}
+
+/// A value bound with an explicit Oracle type (e.g. a timestamp bound as DATE).
+struct Typed<T>(T, OracleType);
+
+impl<T: ToSql> ToSql for Typed<T> {
+    fn oratype(&self, _conn: &Connection) -> oracle::Result<OracleType> {
+        Ok(self.1.clone())
+    }
+
+    fn to_sql(&self, val: &mut SqlValue) -> oracle::Result<()> {
+        self.0.to_sql(val)
+    }
+}
+
+/// Read one fetched value in the form its column needs; `Err` is the driver's message.
+pub fn read(v: &SqlValue, how: ReadAs) -> Result<OraValue, String> {
+    read_value(v, how).map_err(|e| match e {
+        ReadError::Driver(e) => describe_error(&e),
+        ReadError::Invalid(m) => m,
+    })
+}
+
+enum ReadError {
+    Driver(oracle::Error),
+    Invalid(String),
+}
+
+impl From<oracle::Error> for ReadError {
+    fn from(e: oracle::Error) -> Self {
+        ReadError::Driver(e)
+    }
+}
+
+fn read_value(v: &SqlValue, how: ReadAs) -> Result<OraValue, ReadError> {
+    if v.is_null()? {
+        return Ok(OraValue::Null);
+    }
+    Ok(match how {
+        ReadAs::Text => OraValue::Text(v.get::<String>()?),
+        ReadAs::Float => OraValue::Float(v.get::<f64>()?),
+        ReadAs::Bytes => OraValue::Bytes(v.get::<Vec<u8>>()?),
+        ReadAs::Bool => OraValue::Bool(v.get::<bool>()?),
+        ReadAs::Timestamp => {
+            let t = v.get::<Timestamp>()?;
+            let naive = naive(
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.nanosecond(),
+            )
+            .ok_or_else(|| ReadError::Invalid(format!("`{t}` is not a valid timestamp")))?;
+            OraValue::Timestamp(naive, t.with_tz().then(|| t.tz_offset()))
+        }
+        ReadAs::IntervalDs => {
+            let i = v.get::<IntervalDS>()?;
+            OraValue::Text(interval_ds_text(
+                i.days(),
+                i.hours(),
+                i.minutes(),
+                i.seconds(),
+                i.nanoseconds(),
+            ))
+        }
+        ReadAs::IntervalYm => {
+            let i = v.get::<IntervalYM>()?;
+            OraValue::Text(interval_ym_text(i.years(), i.months()))
+        }
+    })
 }
 
 #[cfg(test)]
