@@ -124,3 +124,40 @@ async fn all_types_round_trip_and_datetime2_watermark_keeps_100ns() {
     assert_eq!(support::parquet_rows(&all), 3);
     exec(&url, &format!("DROP TABLE dbo.{TABLE}")).await;
 }
+
+/// Runs everywhere: an unreachable server is a clean connect failure (exit 1), no secret shown.
+#[test]
+fn validate_connect_to_unreachable_server_fails_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("secrets.toml"),
+        "[sources.mssql_down]\ntype = \"mssql\"\nhost = \"127.0.0.1\"\nport = 1\ndatabase = \"erp\"\n\
+         username = \"u\"\npassword = \"pw-never-shown\"\n\n[destinations.output]\npath = \"out\"\n",
+    )
+    .expect("secrets");
+    let row = support::job_row(
+        "mssql_down",
+        "MSSQL",
+        "mssql_down",
+        "dbo",
+        "t",
+        "FULL",
+        "",
+        "",
+        "",
+        "",
+    );
+    support::write_workbook(&dir.path().join("jobs.xlsx"), support::HEADER, &[row]);
+    let out = support::ingest(
+        dir.path(),
+        &["validate", "--config", "jobs.xlsx", "--connect"],
+    );
+    let text = support::text(&out);
+    assert_eq!(support::code(&out), 1, "{text}");
+    assert!(
+        text.contains("cannot connect to MSSQL source `mssql_down`"),
+        "{text}"
+    );
+    assert!(!text.contains("pw-never-shown"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}

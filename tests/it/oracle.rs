@@ -114,3 +114,45 @@ fn all_types_round_trip_and_timestamp9_watermark() {
     assert!(state.contains("2024-01-15T10:00:00.123456789"), "{state}");
     exec(&login, &[&format!("DROP TABLE {TABLE}")]);
 }
+
+/// Runs everywhere: without Instant Client (or without a server) `validate --connect` fails
+/// cleanly with exit 1 and says how to install the client; no secret is shown.
+#[test]
+fn validate_connect_explains_a_missing_instant_client() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("secrets.toml"),
+        "[sources.oracle_down]\ntype = \"oracle\"\nhost = \"127.0.0.1\"\nport = 1\n\
+         service_name = \"NOPE\"\nusername = \"u\"\npassword = \"pw-never-shown\"\n\n\
+         [destinations.output]\npath = \"out\"\n",
+    )
+    .expect("secrets");
+    let row = support::job_row(
+        "oracle_down",
+        "Oracle",
+        "oracle_down",
+        "HR",
+        "T",
+        "FULL",
+        "",
+        "",
+        "",
+        "",
+    );
+    support::write_workbook(&dir.path().join("jobs.xlsx"), support::HEADER, &[row]);
+    let out = support::ingest(
+        dir.path(),
+        &["validate", "--config", "jobs.xlsx", "--connect"],
+    );
+    let text = support::text(&out);
+    assert_eq!(support::code(&out), 1, "{text}");
+    assert!(
+        text.contains("cannot connect to Oracle source `oracle_down`"),
+        "{text}"
+    );
+    assert!(!text.contains("pw-never-shown"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    if text.contains("DPI-1047") {
+        assert!(text.contains("Instant Client"), "{text}");
+    }
+}
