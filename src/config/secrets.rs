@@ -81,6 +81,8 @@ pub struct SourceSecret {
     pub sid: Option<String>,
     /// Oracle: an EZConnect or TNS connect string.
     pub connect_string: Option<String>,
+    /// Oracle: scale of `NUMBER` columns declared without precision (Decimal128(38, scale); default 10).
+    pub number_scale: Option<u8>,
 }
 
 /// One `[destinations.<name>]` section: a local folder (`path`) or an ADLS Gen2 account.

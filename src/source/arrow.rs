@@ -1,8 +1,10 @@
 //! Shared Arrow builders: typed columns filled from loosely typed driver values, exactly.
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
-    Int64Builder, StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder,
+    FixedSizeBinaryBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
+    Int64Builder, StringBuilder, Time64MicrosecondBuilder, Time64NanosecondBuilder,
+    TimestampMicrosecondBuilder, TimestampNanosecondBuilder, UInt8Builder,
 };
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
@@ -61,6 +63,20 @@ pub enum ColumnBuilder {
     Utf8(StringBuilder),
     /// Binary.
     Binary(BinaryBuilder),
+    /// UInt8 (SQL Server tinyint).
+    UInt8(UInt8Builder),
+    /// Int16.
+    Int16(Int16Builder),
+    /// Int32.
+    Int32(Int32Builder),
+    /// Float32.
+    Float32(Float32Builder),
+    /// Time64(ns).
+    TimeNanos(Time64NanosecondBuilder),
+    /// Timestamp(ns), `true` when UTC-adjusted.
+    TimestampNanos(TimestampNanosecondBuilder, bool),
+    /// FixedSizeBinary of the given width (UUIDs: 16).
+    FixedBinary(FixedSizeBinaryBuilder, i32),
 }
 
 impl ColumnBuilder {
@@ -92,7 +108,7 @@ impl ColumnBuilder {
             DataType::Binary => {
                 ColumnBuilder::Binary(BinaryBuilder::with_capacity(capacity, capacity * 16))
             }
-            _ => return None,
+            other => return ColumnBuilder::new_extra(other, capacity),
         })
     }
 
@@ -163,6 +179,7 @@ impl ColumnBuilder {
                 Cell::Text(t) => b.append_value(t.as_bytes()),
                 _ => return Err("is not binary data".into()),
             },
+            _ => return self.append_extra(cell),
         }
         Ok(())
     }
@@ -179,6 +196,13 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b, _) => b.append_null(),
             ColumnBuilder::Utf8(b) => b.append_null(),
             ColumnBuilder::Binary(b) => b.append_null(),
+            ColumnBuilder::UInt8(b) => b.append_null(),
+            ColumnBuilder::Int16(b) => b.append_null(),
+            ColumnBuilder::Int32(b) => b.append_null(),
+            ColumnBuilder::Float32(b) => b.append_null(),
+            ColumnBuilder::TimeNanos(b) => b.append_null(),
+            ColumnBuilder::TimestampNanos(b, _) => b.append_null(),
+            ColumnBuilder::FixedBinary(b, _) => b.append_null(),
         }
     }
 
@@ -194,6 +218,13 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b, _) => Arc::new(b.finish()),
             ColumnBuilder::Utf8(b) => Arc::new(b.finish()),
             ColumnBuilder::Binary(b) => Arc::new(b.finish()),
+            ColumnBuilder::UInt8(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int16(b) => Arc::new(b.finish()),
+            ColumnBuilder::Int32(b) => Arc::new(b.finish()),
+            ColumnBuilder::Float32(b) => Arc::new(b.finish()),
+            ColumnBuilder::TimeNanos(b) => Arc::new(b.finish()),
+            ColumnBuilder::TimestampNanos(b, _) => Arc::new(b.finish()),
+            ColumnBuilder::FixedBinary(b, _) => Arc::new(b.finish()),
         }
     }
 }
@@ -334,6 +365,10 @@ pub fn parse_timestamp_micros(text: &str, utc: bool) -> Result<i64, String> {
     }
     Ok(naive.and_utc().timestamp_micros())
 }
+
+#[path = "arrow_extra.rs"]
+mod extra;
+pub use extra::parse_timestamp_nanos;
 
 #[cfg(test)]
 mod tests {

@@ -3,5 +3,7 @@
 mod azure;
 mod cli;
 mod e2e;
+mod mssql;
+mod oracle;
 mod recovery;
 mod support;

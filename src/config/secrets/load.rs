@@ -76,6 +76,7 @@ pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("service_name", Kind::Str),
     ("sid", Kind::Str),
     ("connect_string", Kind::Str),
+    ("number_scale", Kind::Int(38)),
 ];
 
 pub(super) const DESTINATION_KEYS: &[(&str, Kind)] = &[

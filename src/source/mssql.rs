@@ -1,0 +1,373 @@
+//! SQL Server source (tiberius over rustls): typed parameters, exact types, streamed rows.
+
+use super::arrow::BatchBuilder;
+use super::mssql_types::{self, ParamKind};
+use super::{BatchSender, Extract, Source, SourceError};
+use crate::config::SourceType;
+use crate::config::secrets::SourceSecret;
+use crate::plan::sql::{Dialect, Query, Relation};
+use crate::plan::{CursorKind, CursorValue};
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use futures::stream::{BoxStream, TryStreamExt};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, IntoSql, SqlBrowser};
+use tokio::net::TcpStream;
+use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
+
+type MsClient = Client<Compat<TcpStream>>;
+
+/// A SQL Server database reached with a SQL login.
+pub struct MsSqlSource {
+    name: String,
+    config: Config,
+    /// How each described column binds cursor values (by column name).
+    kinds: Arc<Mutex<HashMap<String, ParamKind>>>,
+}
+
+/// A typed tiberius parameter.
+struct Param(ColumnData<'static>);
+
+impl<'a> IntoSql<'a> for Param {
+    fn into_sql(self) -> ColumnData<'a> {
+        self.0
+    }
+}
+
+/// Build the tiberius configuration from a secrets section. A `url` is an ADO.NET connection
+/// string (`server=tcp:host,1433;database=…;user id=…;password=…`); otherwise `host` (required),
+/// `port` (default 1433) or `instance` (resolved through SQL Browser), `database`, `username` and
+/// `password`, `encrypt` (default true) and `trust_server_certificate` (default false).
+pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
+    let mut config = match &secret.url {
+        Some(url) => Config::from_ado_string(url.expose())
+            .map_err(|_| "the `url` is not a valid ADO.NET connection string".to_string())?,
+        None => {
+            let mut c = Config::new();
+            let host = secret
+                .host
+                .as_deref()
+                .ok_or("the secrets section has no `host` (or `url`)")?;
+            c.host(host);
+            if let Some(port) = secret.port {
+                c.port(port);
+            }
+            if let Some(instance) = secret.instance.as_deref().filter(|i| !i.is_empty()) {
+                c.instance_name(instance);
+            }
+            if let Some(db) = &secret.database {
+                c.database(db);
+            }
+            match (&secret.username, &secret.password) {
+                (Some(user), Some(pw)) => {
+                    c.authentication(AuthMethod::sql_server(user, pw.expose()))
+                }
+                (Some(_), None) => {
+                    return Err("the secrets section has `username` but no `password`".into());
+                }
+                _ => {
+                    return Err(
+                        "the secrets section needs `username` and `password` (SQL login)".into(),
+                    );
+                }
+            }
+            c
+        }
+    };
+    // A `url` keeps its own `encrypt=` setting unless the section sets `encrypt`.
+    let encrypt = secret.encrypt.or(secret.url.is_none().then_some(true));
+    if let Some(on) = encrypt {
+        config.encryption(if on {
+            EncryptionLevel::Required
+        } else {
+            EncryptionLevel::Off
+        });
+    }
+    if secret.trust_server_certificate.unwrap_or(false) {
+        config.trust_cert();
+    }
+    config.application_name("ingest");
+    Ok(config)
+}
+
+impl MsSqlSource {
+    /// Connect once to prove the settings work, and keep them for later connections.
+    pub async fn connect(
+        name: &str,
+        secret: &SourceSecret,
+    ) -> Result<Box<dyn Source>, SourceError> {
+        let err = |message: String| SourceError::Connect {
+            source_type: SourceType::MsSql,
+            name: name.to_string(),
+            message,
+        };
+        let config = config_from(secret).map_err(err)?;
+        let source = MsSqlSource {
+            name: name.to_string(),
+            config,
+            kinds: Arc::new(Mutex::new(HashMap::new())),
+        };
+        source.client().await?;
+        Ok(Box::new(source))
+    }
+
+    /// A new connection (following an Azure SQL redirect once).
+    async fn client(&self) -> Result<MsClient, SourceError> {
+        open_client(&self.name, self.config.clone()).await
+    }
+
+    fn params(&self, query: &Query) -> Result<Vec<Param>, SourceError> {
+        let kinds = self.kinds.lock().map(|k| k.clone()).unwrap_or_default();
+        query
+            .params
+            .iter()
+            .map(|p| {
+                let kind = kinds.get(&p.column).copied().unwrap_or_default();
+                mssql_types::param_data(&p.value, kind)
+                    .map(Param)
+                    .map_err(|reason| SourceError::BadValue {
+                        column: p.column.clone(),
+                        key: None,
+                        value: p.value.to_text(),
+                        reason,
+                    })
+            })
+            .collect()
+    }
+
+    /// The first row of a query's result.
+    async fn first_row(&self, query: &Query) -> Result<Option<tiberius::Row>, SourceError> {
+        let mut client = self.client().await?;
+        let mut q = tiberius::Query::new(query.sql.clone());
+        for p in self.params(query)? {
+            q.bind(p);
+        }
+        let stream = q
+            .query(&mut client)
+            .await
+            .map_err(|e| query_err(e, &query.sql))?;
+        stream
+            .into_row()
+            .await
+            .map_err(|e| query_err(e, &query.sql))
+    }
+}
+
+async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceError> {
+    let err = |e: tiberius::error::Error| SourceError::Connect {
+        source_type: SourceType::MsSql,
+        name: name.to_string(),
+        message: e.to_string(),
+    };
+    for _ in 0..2 {
+        let tcp = TcpStream::connect_named(&config).await.map_err(err)?;
+        let _ = tcp.set_nodelay(true);
+        match Client::connect(config.clone(), tcp.compat_write()).await {
+            Ok(client) => return Ok(client),
+            Err(tiberius::error::Error::Routing { host, port }) => {
+                config.host(&host);
+                config.port(port);
+            }
+            Err(e) => return Err(err(e)),
+        }
+    }
+    Err(SourceError::Connect {
+        source_type: SourceType::MsSql,
+        name: name.to_string(),
+        message: "the server redirected the connection more than once".into(),
+    })
+}
+
+fn query_err(e: tiberius::error::Error, sql: &str) -> SourceError {
+    SourceError::Query {
+        message: e.to_string(),
+        sql: sql.to_string(),
+    }
+}
+
+/// The statement that describes the result of `select` without running it.
+pub fn describe_sql() -> &'static str {
+    "EXEC sp_describe_first_result_set @P1"
+}
+
+#[async_trait::async_trait]
+impl Source for MsSqlSource {
+    fn dialect(&self) -> Dialect {
+        Dialect::MsSql
+    }
+
+    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
+        let select = format!(
+            "SELECT * FROM {}",
+            crate::plan::sql::from_clause(Dialect::MsSql, rel)
+        );
+        let mut client = self.client().await?;
+        let mut q = tiberius::Query::new(describe_sql());
+        q.bind(select.clone());
+        let rows = q
+            .query(&mut client)
+            .await
+            .map_err(|e| query_err(e, &select))?
+            .into_first_result()
+            .await
+            .map_err(|e| query_err(e, &select))?;
+        let mut fields = Vec::new();
+        let mut kinds = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            let hidden: Option<bool> = row.try_get("is_hidden").ok().flatten();
+            if hidden == Some(true) {
+                continue;
+            }
+            let name: String = row
+                .try_get::<&str, _>("name")
+                .ok()
+                .flatten()
+                .map_or_else(|| format!("column{}", i + 1), str::to_string);
+            let ty: String = row
+                .try_get::<&str, _>("system_type_name")
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .to_string();
+            let data_type =
+                mssql_types::map_type(&ty).ok_or_else(|| SourceError::UnsupportedType {
+                    column: name.clone(),
+                    db_type: ty.clone(),
+                })?;
+            kinds.insert(name.clone(), mssql_types::param_kind(&ty));
+            fields.push(Field::new(name, data_type, true));
+        }
+        if let Ok(mut k) = self.kinds.lock() {
+            k.extend(kinds);
+        }
+        Ok(Arc::new(Schema::new(fields)))
+    }
+
+    async fn bounds(
+        &self,
+        query: &Query,
+        column: &str,
+        kind: CursorKind,
+    ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
+        let Some(row) = self.first_row(query).await? else {
+            return Ok(None);
+        };
+        let mut cells = row.cells().map(|(_, d)| d);
+        let mut next = || -> Result<Option<CursorValue>, SourceError> {
+            let d = cells
+                .next()
+                .ok_or_else(|| SourceError::MissingColumn(column.to_string()))?;
+            mssql_types::cursor_of(d, kind).map_err(|reason| SourceError::BadValue {
+                column: column.to_string(),
+                key: None,
+                value: mssql_types::display(d),
+                reason,
+            })
+        };
+        let lo = next()?;
+        let hi = next()?;
+        Ok(lo.zip(hi))
+    }
+
+    async fn count(&self, query: &Query) -> Result<u64, SourceError> {
+        let row = self.first_row(query).await?;
+        let n = row
+            .as_ref()
+            .and_then(|r| r.cells().next())
+            .and_then(|(_, d)| match d {
+                ColumnData::I32(Some(v)) => Some(*v as i64),
+                ColumnData::I64(Some(v)) => Some(*v),
+                ColumnData::U8(Some(v)) => Some(*v as i64),
+                ColumnData::I16(Some(v)) => Some(*v as i64),
+                _ => None,
+            })
+            .ok_or_else(|| SourceError::Query {
+                message: "the count query returned no integer".into(),
+                sql: query.sql.clone(),
+            })?;
+        Ok(n.max(0) as u64)
+    }
+
+    fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
+        let name = self.name.clone();
+        let config = self.config.clone();
+        let params = self.params(&spec.query);
+        super::spawn_batches(move |tx| async move {
+            let params = params?;
+            let mut client = open_client(&name, config).await?;
+            run_extract(&mut client, params, &spec, &tx).await
+        })
+    }
+}
+
+async fn run_extract(
+    client: &mut MsClient,
+    params: Vec<Param>,
+    spec: &Extract,
+    tx: &BatchSender,
+) -> Result<(), SourceError> {
+    let sql = &spec.query.sql;
+    let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
+        .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
+    let mut q = tiberius::Query::new(sql.clone());
+    for p in params {
+        q.bind(p);
+    }
+    let stream = q.query(client).await.map_err(|e| query_err(e, sql))?;
+    let mut rows = stream.into_row_stream();
+    let width = spec.schema.fields().len();
+    while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
+        if row.len() != width {
+            return Err(SourceError::Other(format!(
+                "the query returned {} columns where {width} were described (SQL: {sql})",
+                row.len()
+            )));
+        }
+        for (i, (_, data)) in row.cells().enumerate() {
+            if let Err(reason) = mssql_types::append(builder.column(i), data) {
+                return Err(SourceError::BadValue {
+                    column: spec.schema.field(i).name().clone(),
+                    key: row_key(&row, &spec.key_columns),
+                    value: mssql_types::display(data),
+                    reason,
+                });
+            }
+        }
+        if builder.end_row() {
+            let batch = builder
+                .finish()
+                .map_err(|e| SourceError::Other(e.to_string()))?;
+            if tx.send(Ok(batch)).await.is_err() {
+                return Ok(()); // the reader stopped
+            }
+        }
+    }
+    if !builder.is_empty() {
+        let batch = builder
+            .finish()
+            .map_err(|e| SourceError::Other(e.to_string()))?;
+        let _ = tx.send(Ok(batch)).await;
+    }
+    Ok(())
+}
+
+fn row_key(row: &tiberius::Row, key_columns: &[usize]) -> Option<String> {
+    if key_columns.is_empty() {
+        return None;
+    }
+    let cells: Vec<&ColumnData<'static>> = row.cells().map(|(_, d)| d).collect();
+    let parts: Vec<String> = key_columns
+        .iter()
+        .map(|&i| {
+            cells
+                .get(i)
+                .map_or_else(|| "?".into(), |d| mssql_types::display(d))
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
+#[cfg(test)]
+#[path = "mssql_tests.rs"]
+mod tests;
