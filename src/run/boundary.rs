@@ -193,6 +193,34 @@ mod tests {
     }
 
     #[test]
+    fn whole_number_decimal_cursor() {
+        use arrow::array::Decimal128Array;
+        let ty = DataType::Decimal128(20, 0);
+        assert_eq!(
+            crate::run::job::cursor_kind(&ty),
+            Some(crate::plan::CursorKind::Int)
+        );
+        let schema = Arc::new(Schema::new(vec![Field::new("n", ty.clone(), false)]));
+        let col = Decimal128Array::from(vec![4, 5, 5])
+            .with_precision_and_scale(20, 0)
+            .unwrap();
+        let b = RecordBatch::try_new(schema, vec![Arc::new(col)]).unwrap();
+        let first = Boundary::new(0, &ty, vec![0], None, &CursorValue::Int(5), HashSet::new());
+        let (_, at_hi) = first.apply(&b).unwrap();
+        let prev: HashSet<String> = at_hi.into_iter().collect();
+        assert_eq!(prev.len(), 1, "both rows at hi share the key 5");
+        let next = Boundary::new(
+            0,
+            &ty,
+            vec![0],
+            Some(&CursorValue::Int(5)),
+            &CursorValue::Int(9),
+            prev,
+        );
+        assert_eq!(next.apply(&b).unwrap().0.num_rows(), 1);
+    }
+
+    #[test]
     fn native_forms() {
         let d = CursorValue::Date(chrono::NaiveDate::from_ymd_opt(1970, 1, 11).unwrap());
         assert_eq!(native(&d, &DataType::Date32), Some(10));

@@ -329,6 +329,8 @@ pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
         DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
             Some(CursorKind::Int)
         }
+        // Whole-number decimals (Oracle NUMBER(p,0) with p > 18, NUMERIC(p,0)) are integers.
+        DataType::Decimal128(_, 0) => Some(CursorKind::Int),
         DataType::Date32 | DataType::Date64 => Some(CursorKind::Date),
         DataType::Timestamp(_, None) => Some(CursorKind::Timestamp),
         DataType::Timestamp(_, Some(_)) => Some(CursorKind::TimestampTz),
