@@ -176,7 +176,7 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 async fn ctrl_c_commits_nothing() {
     let s = Sample::new();
-    let mut child = Command::new(bin())
+    let child = Command::new(bin())
         .current_dir(s.path())
         .args([
             "run",
