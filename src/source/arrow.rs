@@ -10,6 +10,9 @@ use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use std::sync::Arc;
 
+mod more_types;
+pub use more_types::{MoreBuilder, parse_decimal256, parse_duration_micros};
+
 /// Default decimal type for a NUMERIC/DECIMAL column declared without precision.
 pub const DEFAULT_DECIMAL: (u8, i8) = (38, 9);
 
@@ -61,6 +64,9 @@ pub enum ColumnBuilder {
     Utf8(StringBuilder),
     /// Binary.
     Binary(BinaryBuilder),
+    /// More Arrow types (narrow and unsigned integers, Float32, Duration, Decimal256):
+    /// see `arrow/more_types.rs`.
+    More(MoreBuilder),
 }
 
 impl ColumnBuilder {
@@ -92,7 +98,7 @@ impl ColumnBuilder {
             DataType::Binary => {
                 ColumnBuilder::Binary(BinaryBuilder::with_capacity(capacity, capacity * 16))
             }
-            _ => return None,
+            other => ColumnBuilder::More(MoreBuilder::new(other, capacity)?),
         })
     }
 
@@ -163,6 +169,7 @@ impl ColumnBuilder {
                 Cell::Text(t) => b.append_value(t.as_bytes()),
                 _ => return Err("is not binary data".into()),
             },
+            ColumnBuilder::More(b) => return b.append(cell),
         }
         Ok(())
     }
@@ -179,6 +186,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b, _) => b.append_null(),
             ColumnBuilder::Utf8(b) => b.append_null(),
             ColumnBuilder::Binary(b) => b.append_null(),
+            ColumnBuilder::More(b) => b.append_null(),
         }
     }
 
@@ -194,6 +202,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b, _) => Arc::new(b.finish()),
             ColumnBuilder::Utf8(b) => Arc::new(b.finish()),
             ColumnBuilder::Binary(b) => Arc::new(b.finish()),
+            ColumnBuilder::More(b) => b.finish(),
         }
     }
 }
@@ -257,6 +266,18 @@ impl BatchBuilder {
 /// Parse decimal text exactly into the unscaled i128 of DECIMAL(p, s); never rounds.
 pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
     let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
+    let (neg, unscaled) = decimal_digits(text, precision, scale)?;
+    let v: i128 = if unscaled.is_empty() {
+        0
+    } else {
+        unscaled.parse().map_err(|_| err("too many digits"))?
+    };
+    Ok(if neg { -v } else { v })
+}
+
+/// The sign and the unscaled digits (no leading zeros) of decimal text for DECIMAL(p, s).
+fn decimal_digits(text: &str, precision: u8, scale: i8) -> Result<(bool, String), String> {
+    let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
     let t = text.trim();
     let (mantissa, exp) = match t.find(['e', 'E']) {
         Some(i) => (
@@ -295,12 +316,7 @@ pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, Strin
     if unscaled.len() > precision as usize {
         return Err(err("too many digits"));
     }
-    let v: i128 = if unscaled.is_empty() {
-        0
-    } else {
-        unscaled.parse().map_err(|_| err("too many digits"))?
-    };
-    Ok(if neg { -v } else { v })
+    Ok((neg, unscaled.to_string()))
 }
 
 /// Parse `YYYY-MM-DD` into days since the Unix epoch.

@@ -1,6 +1,8 @@
 //! Sources: a database read as a schema, bounds, and a stream of Arrow record batches.
 
 pub mod arrow;
+pub mod mysql;
+pub mod mysql_types;
 pub mod sqlite;
 
 use crate::config::{Job, SourceType, secrets::SourceSecret};
@@ -116,8 +118,33 @@ pub async fn open(
 ) -> Result<Box<dyn Source>, SourceError> {
     match job.source_type {
         SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret, base_dir).await,
+        SourceType::MySql => mysql::MySqlSource::connect(name, secret).await,
         other => Err(SourceError::Other(format!(
             "the {other} source is not built yet in this version of ingest"
         ))),
     }
+}
+
+/// The sending half a decoding task writes its batches (and a final error) into.
+pub type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>;
+
+/// Run `produce` on a spawned task that feeds a bounded channel (capacity 2) and return the
+/// receiving end as a stream; an `Err` from `produce` becomes the stream's last item.
+pub fn spawn_batches<F, Fut>(produce: F) -> BoxStream<'static, Result<RecordBatch, SourceError>>
+where
+    F: FnOnce(BatchSender) -> Fut,
+    Fut: std::future::Future<Output = Result<(), SourceError>> + Send + 'static,
+{
+    use futures::StreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
+    let work = produce(tx.clone());
+    tokio::spawn(async move {
+        if let Err(e) = work.await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+    .boxed()
 }

@@ -8,7 +8,7 @@ use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
-use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, TryStreamExt};
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
@@ -289,22 +289,15 @@ impl Source for SqliteSource {
     }
 
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
         let pool = self.pool.clone();
         let formats = self.formats.lock().map(|f| f.clone()).unwrap_or_default();
-        tokio::spawn(async move {
+        super::spawn_batches(move |tx| async move {
             let source = SqliteSource {
                 pool,
                 formats: Mutex::new(formats),
             };
-            if let Err(e) = source.run_extract(&spec, &tx).await {
-                let _ = tx.send(Err(e)).await;
-            }
-        });
-        futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
+            source.run_extract(&spec, &tx).await
         })
-        .boxed()
     }
 }
 
@@ -349,7 +342,7 @@ impl SqliteSource {
     async fn run_extract(
         &self,
         spec: &Extract,
-        tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>,
+        tx: &super::BatchSender,
     ) -> Result<(), SourceError> {
         let sql = &spec.query.sql;
         let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
