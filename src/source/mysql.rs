@@ -1,9 +1,9 @@
 //! MySQL / MariaDB source (sqlx): binary-protocol values decoded exactly into Arrow, sessions in
 //! UTC, zero dates read as NULL with one warning per column.
 
-use super::arrow::{BatchBuilder, Cell, ColumnBuilder, MoreBuilder};
+use super::arrow::BatchBuilder;
 use super::mysql_types::{
-    Value, WIDEST_DECIMAL, Wire, bit_value, decode, map_column_type, map_wire_type,
+    Value, WIDEST_DECIMAL, Wire, append, cursor_of, decode, map_column_type, map_wire_type, show,
 };
 use super::{BatchSender, Extract, Source, SourceError};
 use crate::config::SourceType;
@@ -244,57 +244,6 @@ fn raw(row: &MySqlRow, i: usize) -> Result<Option<&[u8]>, sqlx::Error> {
     Ok(<&[u8] as Decode<MySql>>::decode(v).ok())
 }
 
-/// Append one decoded value to the column's builder.
-pub fn append(b: &mut ColumnBuilder, v: Value<'_>) -> Result<(), String> {
-    match v {
-        Value::Int(i) => b.append_int(i),
-        Value::Float(f) => b.append_f64(f),
-        Value::Date(d) => b.append_days(d),
-        Value::DateTime(us) | Value::Time(us) => b.append_micros(us),
-        Value::ZeroDate => {
-            b.append_null();
-            Ok(())
-        }
-        Value::Bytes(bytes) => match b {
-            ColumnBuilder::Utf8(_) | ColumnBuilder::Binary(_) => b.append(Cell::Bytes(bytes)),
-            _ if is_integer_builder(b) => b.append_int(bit_value(bytes)? as i128),
-            _ => match std::str::from_utf8(bytes) {
-                Ok(t) => b.append(Cell::Text(t)),
-                Err(_) => Err("is not valid UTF-8 text".into()),
-            },
-        },
-    }
-}
-
-/// Whether the column holds integers (BIT values arrive as big-endian bytes).
-fn is_integer_builder(b: &ColumnBuilder) -> bool {
-    match b {
-        ColumnBuilder::Int64(_) | ColumnBuilder::Boolean(_) => true,
-        ColumnBuilder::More(m) => !matches!(
-            m,
-            MoreBuilder::Decimal256(..) | MoreBuilder::Float32(_) | MoreBuilder::Duration(_)
-        ),
-        _ => false,
-    }
-}
-
-/// A value as text for an error message.
-fn show(bytes: Option<&[u8]>, wire: Wire) -> String {
-    match bytes {
-        None => "NULL".into(),
-        Some(b) => match decode(wire, b) {
-            Ok(Value::Int(i)) => i.to_string(),
-            Ok(Value::Float(f)) => f.to_string(),
-            Ok(Value::Bytes(b)) => match std::str::from_utf8(b) {
-                Ok(t) => t.chars().take(200).collect(),
-                Err(_) => format!("<{} bytes>", b.len()),
-            },
-            Ok(other) => format!("{other:?}"),
-            Err(_) => format!("<{} bytes>", b.len()),
-        },
-    }
-}
-
 fn row_key(row: &MySqlRow, key_columns: &[usize], wires: &[Wire]) -> Option<String> {
     if key_columns.is_empty() {
         return None;
@@ -307,39 +256,6 @@ fn row_key(row: &MySqlRow, key_columns: &[usize], wires: &[Wire]) -> Option<Stri
         })
         .collect();
     Some(parts.join(", "))
-}
-
-/// A cursor value from a decoded MIN/MAX cell.
-fn cursor_of(v: Value<'_>, kind: CursorKind, column: &str) -> Result<CursorValue, SourceError> {
-    let bad = |reason: &str| SourceError::BadValue {
-        column: column.to_string(),
-        key: None,
-        value: format!("{v:?}"),
-        reason: reason.to_string(),
-    };
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| bad("no epoch"))?;
-    let ts = |us: i64| chrono::DateTime::from_timestamp_micros(us).map(|t| t.naive_utc());
-    match (kind, v) {
-        (CursorKind::Int, Value::Int(i)) => Ok(CursorValue::Int(i)),
-        (CursorKind::Date, Value::Date(d)) => epoch
-            .checked_add_signed(chrono::Duration::days(d as i64))
-            .map(CursorValue::Date)
-            .ok_or_else(|| bad("is out of range")),
-        (CursorKind::Timestamp, Value::DateTime(us)) => ts(us)
-            .map(CursorValue::Timestamp)
-            .ok_or_else(|| bad("is out of range")),
-        (CursorKind::TimestampTz, Value::DateTime(us)) => ts(us)
-            .map(|t| CursorValue::TimestampTz(t.and_utc().fixed_offset()))
-            .ok_or_else(|| bad("is out of range")),
-        (_, Value::ZeroDate) => Err(bad(
-            "is a zero date, which cannot be a cursor; exclude it with query_filter",
-        )),
-        (_, Value::Bytes(b)) => {
-            let text = String::from_utf8_lossy(b).to_string();
-            CursorValue::parse(kind, &text).map_err(|e| bad(&e.to_string()))
-        }
-        _ => Err(bad(&format!("cannot be used as a {kind} cursor"))),
-    }
 }
 
 #[async_trait::async_trait]
@@ -439,62 +355,5 @@ impl Source for MySqlSource {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::secrets::Secret;
-
-    #[test]
-    fn ssl_modes_map() {
-        assert!(matches!(ssl_mode("disable"), Ok(MySqlSslMode::Disabled)));
-        assert!(matches!(
-            ssl_mode("verify-full"),
-            Ok(MySqlSslMode::VerifyIdentity)
-        ));
-        assert!(matches!(ssl_mode("VERIFY_CA"), Ok(MySqlSslMode::VerifyCa)));
-        assert!(ssl_mode("sometimes").is_err());
-    }
-
-    #[test]
-    fn options_never_echo_secrets() {
-        let s = SourceSecret {
-            url: Some(Secret::new("not a url hunter2")),
-            ..Default::default()
-        };
-        let e = connect_options(&s).unwrap_err();
-        assert!(!e.contains("hunter2"), "{e}");
-        let s = SourceSecret {
-            password: Some(Secret::new("hunter2")),
-            ..Default::default()
-        };
-        assert!(connect_options(&s).unwrap_err().contains("host"));
-        assert_eq!(
-            redact("bad login hunter2 for x".into(), &s),
-            "bad login *** for x"
-        );
-        let ok = SourceSecret {
-            host: Some("db".into()),
-            username: Some("u".into()),
-            database: Some("d".into()),
-            sslmode: Some("require".into()),
-            ..Default::default()
-        };
-        let o = connect_options(&ok).unwrap();
-        assert_eq!(o.get_host(), "db");
-        assert_eq!(o.get_port(), 3306);
-        assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Required));
-    }
-
-    #[test]
-    fn cursors_from_values() {
-        let d = cursor_of(Value::Date(1), CursorKind::Date, "d").unwrap();
-        assert_eq!(d.to_text(), "1970-01-02");
-        let t = cursor_of(Value::DateTime(1_500_000), CursorKind::Timestamp, "t").unwrap();
-        assert_eq!(t.to_text(), "1970-01-01T00:00:01.500");
-        let tz = cursor_of(Value::DateTime(0), CursorKind::TimestampTz, "t").unwrap();
-        assert_eq!(tz.to_text(), "1970-01-01T00:00:00Z");
-        let big = cursor_of(Value::Int(u64::MAX as i128), CursorKind::Int, "i").unwrap();
-        assert_eq!(big, CursorValue::Int(u64::MAX as i128));
-        assert!(cursor_of(Value::ZeroDate, CursorKind::Date, "d").is_err());
-        assert!(cursor_of(Value::Float(1.0), CursorKind::Int, "f").is_err());
-    }
-}
+#[path = "mysql_tests.rs"]
+mod tests;

@@ -1,6 +1,9 @@
 //! MySQL / MariaDB types: `COLUMN_TYPE` text and wire types mapped to Arrow, and values of the
 //! binary protocol decoded exactly (zero dates reported as such, never a crash).
 
+use super::SourceError;
+use super::arrow::{Cell, ColumnBuilder, MoreBuilder};
+use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, TimeUnit};
 use chrono::NaiveDate;
 
@@ -253,6 +256,97 @@ pub fn bit_value(b: &[u8]) -> Result<u64, String> {
         return Err("is wider than 64 bits".into());
     }
     Ok(b.iter().fold(0u64, |acc, x| (acc << 8) | *x as u64))
+}
+
+/// Append one decoded value to the column's builder.
+pub fn append(b: &mut ColumnBuilder, v: Value<'_>) -> Result<(), String> {
+    match v {
+        Value::Int(i) => b.append_int(i),
+        Value::Float(f) => b.append_f64(f),
+        Value::Date(d) => b.append_days(d),
+        Value::DateTime(us) | Value::Time(us) => b.append_micros(us),
+        Value::ZeroDate => {
+            b.append_null();
+            Ok(())
+        }
+        Value::Bytes(bytes) => match b {
+            ColumnBuilder::Utf8(_) | ColumnBuilder::Binary(_) => b.append(Cell::Bytes(bytes)),
+            _ if is_integer_builder(b) => b.append_int(bit_value(bytes)? as i128),
+            _ => match std::str::from_utf8(bytes) {
+                Ok(t) => b.append(Cell::Text(t)),
+                Err(_) => Err("is not valid UTF-8 text".into()),
+            },
+        },
+    }
+}
+
+/// Whether the column holds integers (BIT values arrive as big-endian bytes).
+fn is_integer_builder(b: &ColumnBuilder) -> bool {
+    match b {
+        ColumnBuilder::Int64(_) | ColumnBuilder::Boolean(_) => true,
+        ColumnBuilder::More(m) => !matches!(
+            m,
+            MoreBuilder::Decimal256(..) | MoreBuilder::Float32(_) | MoreBuilder::Duration(_)
+        ),
+        _ => false,
+    }
+}
+
+/// A value as text for an error message.
+pub fn show(bytes: Option<&[u8]>, wire: Wire) -> String {
+    match bytes {
+        None => "NULL".into(),
+        Some(b) => match decode(wire, b) {
+            Ok(Value::Int(i)) => i.to_string(),
+            Ok(Value::Float(f)) => f.to_string(),
+            Ok(Value::Bytes(b)) => match std::str::from_utf8(b) {
+                Ok(t) => t.chars().take(200).collect(),
+                Err(_) => format!("<{} bytes>", b.len()),
+            },
+            Ok(other) => format!("{other:?}"),
+            Err(_) => format!("<{} bytes>", b.len()),
+        },
+    }
+}
+
+/// A cursor value from a decoded MIN/MAX cell.
+pub fn cursor_of(v: Value<'_>, kind: CursorKind, column: &str) -> Result<CursorValue, SourceError> {
+    let bad = |reason: &str| SourceError::BadValue {
+        column: column.to_string(),
+        key: None,
+        value: format!("{v:?}"),
+        reason: reason.to_string(),
+    };
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| bad("no epoch"))?;
+    let ts = |us: i64| chrono::DateTime::from_timestamp_micros(us).map(|t| t.naive_utc());
+    // A DATETIME at midnight travels like a DATE (no time part): widen it.
+    let v = match (kind, v) {
+        (CursorKind::Timestamp | CursorKind::TimestampTz, Value::Date(d)) => {
+            Value::DateTime(d as i64 * 86_400_000_000)
+        }
+        _ => v,
+    };
+    match (kind, v) {
+        (CursorKind::Int, Value::Int(i)) => Ok(CursorValue::Int(i)),
+        (CursorKind::Date, Value::Date(d)) => epoch
+            .checked_add_signed(chrono::Duration::days(d as i64))
+            .map(CursorValue::Date)
+            .ok_or_else(|| bad("is out of range")),
+        (CursorKind::Timestamp, Value::DateTime(us)) => ts(us)
+            .map(CursorValue::Timestamp)
+            .ok_or_else(|| bad("is out of range")),
+        (CursorKind::TimestampTz, Value::DateTime(us)) => ts(us)
+            .map(|t| CursorValue::TimestampTz(t.and_utc().fixed_offset()))
+            .ok_or_else(|| bad("is out of range")),
+        (_, Value::ZeroDate) => Err(bad(
+            "is a zero date, which cannot be a cursor; exclude it with query_filter",
+        )),
+        (_, Value::Bytes(b)) => {
+            let text = String::from_utf8_lossy(b).to_string();
+            CursorValue::parse(kind, &text).map_err(|e| bad(&e.to_string()))
+        }
+        _ => Err(bad(&format!("cannot be used as a {kind} cursor"))),
+    }
 }
 
 #[cfg(test)]

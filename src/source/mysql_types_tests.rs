@@ -160,3 +160,19 @@ fn bits_are_big_endian() {
     assert!(bit_value(&[1; 9]).is_err());
     assert_eq!(bit_value(&[]), Ok(0));
 }
+
+#[test]
+fn cursors_from_values() {
+    let d = cursor_of(Value::Date(1), CursorKind::Date, "d").unwrap();
+    assert_eq!(d.to_text(), "1970-01-02");
+    let t = cursor_of(Value::DateTime(1_500_000), CursorKind::Timestamp, "t").unwrap();
+    assert_eq!(t.to_text(), "1970-01-01T00:00:01.500");
+    let tz = cursor_of(Value::DateTime(0), CursorKind::TimestampTz, "t").unwrap();
+    let midnight = cursor_of(Value::Date(1), CursorKind::Timestamp, "t").unwrap();
+    assert_eq!(midnight.to_text(), "1970-01-02T00:00:00");
+    assert_eq!(tz.to_text(), "1970-01-01T00:00:00Z");
+    let big = cursor_of(Value::Int(u64::MAX as i128), CursorKind::Int, "i").unwrap();
+    assert_eq!(big, CursorValue::Int(u64::MAX as i128));
+    assert!(cursor_of(Value::ZeroDate, CursorKind::Date, "d").is_err());
+    assert!(cursor_of(Value::Float(1.0), CursorKind::Int, "f").is_err());
+}
