@@ -245,7 +245,10 @@ fn decode_time(b: &[u8]) -> Result<Value<'_>, String> {
         Some(u) => u32::from_le_bytes([u[0], u[1], u[2], u[3]]) as i64,
         None => 0,
     };
-    let total = (((days * 24 + h) * 60 + m) * 60 + s) * 1_000_000 + micros;
+    // days < 2^32 and the rest are bytes: at most ~3.7e20 µs, so compute in i128 and check.
+    let total = (((days as i128 * 24 + h as i128) * 60 + m as i128) * 60 + s as i128) * 1_000_000
+        + micros as i128;
+    let total = i64::try_from(total).map_err(|_| "is a TIME value out of range".to_string())?;
     Ok(Value::Time(if neg { -total } else { total }))
 }
 

@@ -176,3 +176,44 @@ fn cursors_from_values() {
     assert!(cursor_of(Value::ZeroDate, CursorKind::Date, "d").is_err());
     assert!(cursor_of(Value::Float(1.0), CursorKind::Int, "f").is_err());
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn integers_decode_exactly(v in any::<i64>()) {
+            let b = v.to_le_bytes();
+            prop_assert_eq!(decode(Wire::Int { bytes: 8, unsigned: false }, &b), Ok(Value::Int(v as i128)));
+            prop_assert_eq!(decode(Wire::Int { bytes: 8, unsigned: true }, &b), Ok(Value::Int(v as u64 as i128)));
+        }
+
+        #[test]
+        fn times_decode_exactly(neg in any::<bool>(), days in 0u32..35, h in 0u8..24, m in 0u8..60, s in 0u8..60, us in 0u32..1_000_000) {
+            let mut b = vec![12, neg as u8];
+            b.extend_from_slice(&days.to_le_bytes());
+            b.extend_from_slice(&[h, m, s]);
+            b.extend_from_slice(&us.to_le_bytes());
+            let total = ((days as i64 * 24 + h as i64) * 3600 + m as i64 * 60 + s as i64) * 1_000_000 + us as i64;
+            prop_assert_eq!(decode(Wire::Time, &b), Ok(Value::Time(if neg { -total } else { total })));
+        }
+
+        #[test]
+        fn datetimes_decode_exactly(secs in -30_000_000_000i64..253_402_300_799, us in 0u32..1_000_000) {
+            let t = chrono::DateTime::from_timestamp(secs, us * 1000).unwrap().naive_utc();
+            use chrono::{Datelike, Timelike};
+            let mut b = vec![11];
+            b.extend_from_slice(&(t.year() as u16).to_le_bytes());
+            b.extend_from_slice(&[t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8]);
+            b.extend_from_slice(&us.to_le_bytes());
+            prop_assert_eq!(decode(Wire::DateTime, &b), Ok(Value::DateTime(t.and_utc().timestamp_micros())));
+        }
+
+        #[test]
+        fn decoding_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..16), which in 0usize..6) {
+            let wire = [Wire::Int { bytes: 4, unsigned: false }, Wire::Float, Wire::Double, Wire::DateTime, Wire::Time, Wire::Bytes][which];
+            let _ = decode(wire, &bytes);
+        }
+    }
+}
