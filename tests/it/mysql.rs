@@ -63,6 +63,12 @@ fn scratch(rows: &[Vec<&str>], source_url: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The database named in a mysql:// URL.
+fn database_of(url: &str) -> String {
+    let path = url.rsplit('/').next().unwrap_or("test");
+    path.split('?').next().unwrap_or("test").to_string()
+}
+
 fn run(dir: &Path) -> std::process::Output {
     support::ingest(dir, &["run", "--config", "jobs.xlsx"])
 }
@@ -383,13 +389,16 @@ async fn parallel_equals_serial() {
         &format!("INSERT INTO it_mysql_par VALUES {}", values.join(",")),
     )
     .await;
+    // The parallel run names the database as schema_name (read from information_schema).
+    let db = database_of(&url());
     let rows_of = |par: &'static str| {
+        let schema = if par == "1" { "" } else { db.as_str() };
         let dir = scratch(
             &[support::job_row(
                 "it_mysql_par",
                 "mysql",
                 "it_mysql",
-                "",
+                schema,
                 "it_mysql_par",
                 "full",
                 "",
@@ -401,6 +410,8 @@ async fn parallel_equals_serial() {
         );
         let out = run(dir.path());
         assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+        let files = support::parquet_files(&dir.path().join("out")).len();
+        assert_eq!(files, if par == "1" { 1 } else { 3 }, "one file per chunk");
         let batches = batches_under(&dir.path().join("out"));
         let mut rows: Vec<String> = ["k", "v", "d"]
             .iter()
@@ -527,4 +538,65 @@ async fn source_query_types_come_from_the_statement() {
     assert_eq!(one("at").as_deref(), Some("2024-05-06 07:08:09.000000"));
     assert_eq!(arrow_values(&batches, "amount")[1], (2, None));
     exec(&pool, "DROP TABLE IF EXISTS it_mysql_query").await;
+}
+
+/// Throughput figure for docs/mysql.md (500 000 rows, 7 columns); run by hand:
+/// `cargo test --release --test it mysql::throughput -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput() {
+    let Some(pool) = pool().await else { return };
+    exec(&pool, "DROP TABLE IF EXISTS it_mysql_bench").await;
+    exec(
+        &pool,
+        "CREATE TABLE it_mysql_bench (id INT PRIMARY KEY, customer BIGINT UNSIGNED,
+         amount DECIMAL(12,2), note VARCHAR(60), created DATETIME(6), ts TIMESTAMP NULL, flag TINYINT(1))",
+    )
+    .await;
+    for start in (0..500_000).step_by(50_000) {
+        let values: Vec<String> = (start + 1..=start + 50_000)
+            .map(|n: i64| {
+                format!(
+                    "({n},{},{}.{:02},'note number {n}',TIMESTAMPADD(SECOND,{n},'2024-01-01'),TIMESTAMPADD(SECOND,{n},'2024-01-01'),{})",
+                    n * 7919 % 100_000,
+                    n % 1000,
+                    n % 100,
+                    n % 2
+                )
+            })
+            .collect();
+        exec(
+            &pool,
+            &format!("INSERT INTO it_mysql_bench VALUES {}", values.join(",")),
+        )
+        .await;
+    }
+    for par in ["1", "4"] {
+        let dir = scratch(
+            &[support::job_row(
+                "it_mysql_bench",
+                "mysql",
+                "it_mysql",
+                "",
+                "it_mysql_bench",
+                "full",
+                "",
+                "id",
+                "50000",
+                par,
+            )],
+            &url(),
+        );
+        let started = std::time::Instant::now();
+        let out = run(dir.path());
+        let secs = started.elapsed().as_secs_f64();
+        assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+        let rows = support::parquet_rows(&support::parquet_files(&dir.path().join("out")));
+        assert_eq!(rows, 500_000);
+        eprintln!(
+            "parallelism {par}: {rows} rows in {secs:.2} s ({:.0} rows/s)",
+            rows as f64 / secs
+        );
+    }
+    exec(&pool, "DROP TABLE IF EXISTS it_mysql_bench").await;
 }
