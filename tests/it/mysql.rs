@@ -255,6 +255,11 @@ async fn all_types_round_trip_exactly() {
         )],
         &url(),
     );
+    let checked = support::ingest(
+        dir.path(),
+        &["validate", "--config", "jobs.xlsx", "--connect"],
+    );
+    assert_eq!(support::code(&checked), 0, "{}", support::text(&checked));
     let out = run(dir.path());
     assert_eq!(support::code(&out), 0, "{}", support::text(&out));
     let log = support::text(&out);
@@ -464,6 +469,16 @@ async fn wrong_password_is_a_clean_error() {
     let out = run(dir.path());
     let text = support::text(&out);
     assert_ne!(support::code(&out), 0, "{text}");
+    let checked = support::ingest(
+        dir.path(),
+        &["validate", "--config", "jobs.xlsx", "--connect"],
+    );
+    let checked_text = support::text(&checked);
+    assert_ne!(support::code(&checked), 0, "{checked_text}");
+    assert!(
+        !checked_text.contains(password),
+        "the password leaked:\n{checked_text}"
+    );
     assert!(!text.contains(password), "the password leaked:\n{text}");
     assert!(!text.contains("panicked"), "{text}");
     assert!(
