@@ -147,6 +147,11 @@ fn dates_and_times_decode() {
     n.extend_from_slice(&500_000u32.to_le_bytes());
     assert_eq!(decode(Wire::Time, &n), Ok(Value::Time(-1_500_000)));
     assert_eq!(decode(Wire::Time, &[0]), Ok(Value::Time(0)));
+    // A corrupt day count is an error, not an overflow.
+    let mut huge = vec![8, 0];
+    huge.extend_from_slice(&u32::MAX.to_le_bytes());
+    huge.extend_from_slice(&[23, 59, 59]);
+    assert!(decode(Wire::Time, &huge).is_err());
 }
 
 #[test]
