@@ -1,16 +1,17 @@
 //! Shared Arrow builders: typed columns filled from loosely typed driver values, exactly.
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder,
-    FixedSizeBinaryBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
-    Int64Builder, StringBuilder, Time64MicrosecondBuilder, Time64NanosecondBuilder,
-    TimestampMicrosecondBuilder, TimestampNanosecondBuilder, UInt8Builder,
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
+    Int64Builder, StringBuilder, Time64MicrosecondBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use std::sync::Arc;
+
+mod more_types;
+pub use more_types::{MoreBuilder, parse_decimal256, parse_duration_micros, parse_timestamp_nanos};
 
 /// Default decimal type for a NUMERIC/DECIMAL column declared without precision.
 pub const DEFAULT_DECIMAL: (u8, i8) = (38, 9);
@@ -63,20 +64,9 @@ pub enum ColumnBuilder {
     Utf8(StringBuilder),
     /// Binary.
     Binary(BinaryBuilder),
-    /// UInt8 (SQL Server tinyint).
-    UInt8(UInt8Builder),
-    /// Int16.
-    Int16(Int16Builder),
-    /// Int32.
-    Int32(Int32Builder),
-    /// Float32.
-    Float32(Float32Builder),
-    /// Time64(ns).
-    TimeNanos(Time64NanosecondBuilder),
-    /// Timestamp(ns), `true` when UTC-adjusted.
-    TimestampNanos(TimestampNanosecondBuilder, bool),
-    /// FixedSizeBinary of the given width (UUIDs: 16).
-    FixedBinary(FixedSizeBinaryBuilder, i32),
+    /// More Arrow types (narrow and unsigned integers, Float32, Duration, Decimal256):
+    /// see `arrow/more_types.rs`.
+    More(MoreBuilder),
 }
 
 impl ColumnBuilder {
@@ -108,7 +98,7 @@ impl ColumnBuilder {
             DataType::Binary => {
                 ColumnBuilder::Binary(BinaryBuilder::with_capacity(capacity, capacity * 16))
             }
-            other => return ColumnBuilder::new_extra(other, capacity),
+            other => ColumnBuilder::More(MoreBuilder::new(other, capacity)?),
         })
     }
 
@@ -179,7 +169,7 @@ impl ColumnBuilder {
                 Cell::Text(t) => b.append_value(t.as_bytes()),
                 _ => return Err("is not binary data".into()),
             },
-            _ => return self.append_extra(cell),
+            ColumnBuilder::More(b) => return b.append(cell),
         }
         Ok(())
     }
@@ -196,13 +186,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b, _) => b.append_null(),
             ColumnBuilder::Utf8(b) => b.append_null(),
             ColumnBuilder::Binary(b) => b.append_null(),
-            ColumnBuilder::UInt8(b) => b.append_null(),
-            ColumnBuilder::Int16(b) => b.append_null(),
-            ColumnBuilder::Int32(b) => b.append_null(),
-            ColumnBuilder::Float32(b) => b.append_null(),
-            ColumnBuilder::TimeNanos(b) => b.append_null(),
-            ColumnBuilder::TimestampNanos(b, _) => b.append_null(),
-            ColumnBuilder::FixedBinary(b, _) => b.append_null(),
+            ColumnBuilder::More(b) => b.append_null(),
         }
     }
 
@@ -218,13 +202,7 @@ impl ColumnBuilder {
             ColumnBuilder::Timestamp(b, _) => Arc::new(b.finish()),
             ColumnBuilder::Utf8(b) => Arc::new(b.finish()),
             ColumnBuilder::Binary(b) => Arc::new(b.finish()),
-            ColumnBuilder::UInt8(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int16(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int32(b) => Arc::new(b.finish()),
-            ColumnBuilder::Float32(b) => Arc::new(b.finish()),
-            ColumnBuilder::TimeNanos(b) => Arc::new(b.finish()),
-            ColumnBuilder::TimestampNanos(b, _) => Arc::new(b.finish()),
-            ColumnBuilder::FixedBinary(b, _) => Arc::new(b.finish()),
+            ColumnBuilder::More(b) => b.finish(),
         }
     }
 }
@@ -288,6 +266,18 @@ impl BatchBuilder {
 /// Parse decimal text exactly into the unscaled i128 of DECIMAL(p, s); never rounds.
 pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
     let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
+    let (neg, unscaled) = decimal_digits(text, precision, scale)?;
+    let v: i128 = if unscaled.is_empty() {
+        0
+    } else {
+        unscaled.parse().map_err(|_| err("too many digits"))?
+    };
+    Ok(if neg { -v } else { v })
+}
+
+/// The sign and the unscaled digits (no leading zeros) of decimal text for DECIMAL(p, s).
+fn decimal_digits(text: &str, precision: u8, scale: i8) -> Result<(bool, String), String> {
+    let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
     let t = text.trim();
     let (mantissa, exp) = match t.find(['e', 'E']) {
         Some(i) => (
@@ -326,12 +316,7 @@ pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, Strin
     if unscaled.len() > precision as usize {
         return Err(err("too many digits"));
     }
-    let v: i128 = if unscaled.is_empty() {
-        0
-    } else {
-        unscaled.parse().map_err(|_| err("too many digits"))?
-    };
-    Ok(if neg { -v } else { v })
+    Ok((neg, unscaled.to_string()))
 }
 
 /// Parse `YYYY-MM-DD` into days since the Unix epoch.
@@ -365,10 +350,6 @@ pub fn parse_timestamp_micros(text: &str, utc: bool) -> Result<i64, String> {
     }
     Ok(naive.and_utc().timestamp_micros())
 }
-
-#[path = "arrow_extra.rs"]
-mod extra;
-pub use extra::parse_timestamp_nanos;
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,8 @@
 pub mod arrow;
 pub mod mssql;
 pub mod mssql_types;
+pub mod mysql;
+pub mod mysql_types;
 pub mod oracle;
 pub mod oracle_types;
 pub mod sqlite;
@@ -121,6 +123,7 @@ pub async fn open(
     match job.source_type {
         SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret, base_dir).await,
         SourceType::MsSql => mssql::MsSqlSource::connect(name, secret).await,
+        SourceType::MySql => mysql::MySqlSource::connect(name, secret).await,
         SourceType::Oracle => oracle::OracleSource::connect(name, secret).await,
         other => Err(SourceError::Other(format!(
             "the {other} source is not built yet in this version of ingest"

@@ -1,7 +1,7 @@
 //! SQL Server types: declared type → Arrow, tiberius `ColumnData` → Arrow builders and cursors,
 //! cursor values → typed parameters. Pure functions, tested without a server.
 
-use super::arrow::ColumnBuilder;
+use super::arrow::{ColumnBuilder, MoreBuilder};
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, TimeUnit};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, Utc};
@@ -251,17 +251,19 @@ pub fn append(b: &mut ColumnBuilder, data: &ColumnData<'_>) -> Result<(), String
     let range = |_| "is out of range for the column's integer type".to_string();
     match (b, data) {
         (ColumnBuilder::Boolean(b), ColumnData::Bit(Some(v))) => b.append_value(*v),
-        (ColumnBuilder::UInt8(b), d) => {
+        (ColumnBuilder::More(MoreBuilder::UInt8(b)), d) => {
             b.append_value(u8::try_from(int_of(d).ok_or_else(mismatch)?).map_err(range)?)
         }
-        (ColumnBuilder::Int16(b), d) => {
+        (ColumnBuilder::More(MoreBuilder::Int16(b)), d) => {
             b.append_value(i16::try_from(int_of(d).ok_or_else(mismatch)?).map_err(range)?)
         }
-        (ColumnBuilder::Int32(b), d) => {
+        (ColumnBuilder::More(MoreBuilder::Int32(b)), d) => {
             b.append_value(i32::try_from(int_of(d).ok_or_else(mismatch)?).map_err(range)?)
         }
         (ColumnBuilder::Int64(b), d) => b.append_value(int_of(d).ok_or_else(mismatch)?),
-        (ColumnBuilder::Float32(b), ColumnData::F32(Some(v))) => b.append_value(*v),
+        (ColumnBuilder::More(MoreBuilder::Float32(b)), ColumnData::F32(Some(v))) => {
+            b.append_value(*v)
+        }
         (ColumnBuilder::Float64(b), ColumnData::F64(Some(v))) => b.append_value(*v),
         (ColumnBuilder::Float64(b), ColumnData::F32(Some(v))) => b.append_value(*v as f64),
         (ColumnBuilder::Decimal(b, p, s), d) => {
@@ -282,18 +284,20 @@ pub fn append(b: &mut ColumnBuilder, data: &ColumnData<'_>) -> Result<(), String
             }
             b.append_value(ns / 1000)
         }
-        (ColumnBuilder::TimeNanos(b), ColumnData::Time(Some(v))) => b.append_value(time_nanos(*v)),
+        (ColumnBuilder::More(MoreBuilder::TimeNanos(b)), ColumnData::Time(Some(v))) => {
+            b.append_value(time_nanos(*v))
+        }
         (ColumnBuilder::Timestamp(b, _), d) => {
             b.append_value(micros_exact(naive_of(d).ok_or_else(mismatch)?)?)
         }
-        (ColumnBuilder::TimestampNanos(b, _), d) => {
+        (ColumnBuilder::More(MoreBuilder::TimestampNanos(b, _)), d) => {
             b.append_value(nanos_of(naive_of(d).ok_or_else(mismatch)?)?)
         }
         (ColumnBuilder::Utf8(b), ColumnData::String(Some(s))) => b.append_value(s),
         (ColumnBuilder::Utf8(b), ColumnData::Xml(Some(x))) => b.append_value(x.to_string()),
         (ColumnBuilder::Utf8(b), ColumnData::Guid(Some(g))) => b.append_value(g.to_string()),
         (ColumnBuilder::Binary(b), ColumnData::Binary(Some(v))) => b.append_value(v),
-        (ColumnBuilder::FixedBinary(b, 16), ColumnData::Guid(Some(g))) => {
+        (ColumnBuilder::More(MoreBuilder::FixedBinary(b, 16)), ColumnData::Guid(Some(g))) => {
             b.append_value(g.as_bytes()).map_err(|e| e.to_string())?
         }
         _ => return Err(mismatch()),

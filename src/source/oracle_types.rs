@@ -1,7 +1,7 @@
 //! Oracle types: declared type → Arrow, fetched values → Arrow builders and cursors.
 //! Values pass through [`OraValue`] so the mapping is tested without an Oracle client.
 
-use super::arrow::{ColumnBuilder, parse_decimal};
+use super::arrow::{ColumnBuilder, MoreBuilder, parse_decimal};
 use crate::plan::sql::Query;
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, TimeUnit};
@@ -180,7 +180,9 @@ pub fn append(b: &mut ColumnBuilder, v: &OraValue) -> Result<(), String> {
                 .parse()
                 .map_err(|_| "is not a 64-bit integer".to_string())?,
         ),
-        (ColumnBuilder::Float32(b), OraValue::Float(f)) => b.append_value(*f as f32),
+        (ColumnBuilder::More(MoreBuilder::Float32(b)), OraValue::Float(f)) => {
+            b.append_value(*f as f32)
+        }
         (ColumnBuilder::Float64(b), OraValue::Float(f)) => b.append_value(*f),
         (ColumnBuilder::Utf8(b), OraValue::Text(t)) => b.append_value(t),
         (ColumnBuilder::Binary(b), OraValue::Bytes(x)) => b.append_value(x),
@@ -192,7 +194,7 @@ pub fn append(b: &mut ColumnBuilder, v: &OraValue) -> Result<(), String> {
             }
             b.append_value(u.timestamp_micros())
         }
-        (ColumnBuilder::TimestampNanos(b, utc), OraValue::Timestamp(t, off)) => {
+        (ColumnBuilder::More(MoreBuilder::TimestampNanos(b, utc)), OraValue::Timestamp(t, off)) => {
             let u = if *utc { utc_of(*t, *off) } else { *t }.and_utc();
             b.append_value(u.timestamp_nanos_opt().ok_or_else(|| {
                 "is outside the nanosecond timestamp range (1677-2262)".to_string()

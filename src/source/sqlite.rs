@@ -342,7 +342,7 @@ impl SqliteSource {
     async fn run_extract(
         &self,
         spec: &Extract,
-        tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>,
+        tx: &super::BatchSender,
     ) -> Result<(), SourceError> {
         let sql = &spec.query.sql;
         let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)

@@ -4,6 +4,7 @@ mod azure;
 mod cli;
 mod e2e;
 mod mssql;
+mod mysql;
 mod oracle;
 mod recovery;
 mod support;
