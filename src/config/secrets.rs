@@ -81,6 +81,10 @@ pub struct SourceSecret {
     pub sid: Option<String>,
     /// Oracle: an EZConnect or TNS connect string.
     pub connect_string: Option<String>,
+    /// PostgreSQL: `"precision,scale"` for `numeric` columns declared without them (default `"38,9"`).
+    pub numeric_default: Option<String>,
+    /// PostgreSQL: infinite dates/timestamps: `"error"` (default), `"null"` or `"clamp"`.
+    pub infinity: Option<String>,
 }
 
 /// One `[destinations.<name>]` section: a local folder (`path`) or an ADLS Gen2 account.

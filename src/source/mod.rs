@@ -1,6 +1,10 @@
 //! Sources: a database read as a schema, bounds, and a stream of Arrow record batches.
 
 pub mod arrow;
+pub mod pg_copy;
+pub mod pg_numeric;
+pub mod pg_types;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::config::{Job, SourceType, secrets::SourceSecret};
@@ -116,6 +120,7 @@ pub async fn open(
 ) -> Result<Box<dyn Source>, SourceError> {
     match job.source_type {
         SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret, base_dir).await,
+        SourceType::PostgreSql => postgres::PgSource::connect(name, secret).await,
         other => Err(SourceError::Other(format!(
             "the {other} source is not built yet in this version of ingest"
         ))),

@@ -76,6 +76,8 @@ pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("service_name", Kind::Str),
     ("sid", Kind::Str),
     ("connect_string", Kind::Str),
+    ("numeric_default", Kind::Str),
+    ("infinity", Kind::Str),
 ];
 
 pub(super) const DESTINATION_KEYS: &[(&str, Kind)] = &[
