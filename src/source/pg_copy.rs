@@ -7,11 +7,11 @@ use arrow::array::NullBufferBuilder;
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder,
     FixedSizeBinaryBuilder, Float32Builder, Float64Builder, Int16Builder, Int32Builder,
-    Int64Builder, IntervalMonthDayNanoBuilder, ListArray, StringBuilder, Time64MicrosecondBuilder,
+    Int64Builder, ListArray, StringBuilder, StructArray, Time64MicrosecondBuilder,
     TimestampMicrosecondBuilder, UInt32Builder,
 };
 use arrow::buffer::{OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{IntervalMonthDayNano, SchemaRef};
+use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
@@ -43,8 +43,15 @@ enum Col {
     Date(Date32Builder),
     Time(Time64MicrosecondBuilder),
     Ts(TimestampMicrosecondBuilder),
-    Interval(IntervalMonthDayNanoBuilder),
+    Interval(Box<IntervalCol>),
     List(Box<ListCol>),
+}
+
+struct IntervalCol {
+    months: Int32Builder,
+    days: Int32Builder,
+    micros: Int64Builder,
+    nulls: NullBufferBuilder,
 }
 
 struct ListCol {
@@ -104,7 +111,12 @@ impl Col {
             PgKind::TimestampTz => {
                 Col::Ts(TimestampMicrosecondBuilder::with_capacity(cap).with_timezone("UTC"))
             }
-            PgKind::Interval => Col::Interval(IntervalMonthDayNanoBuilder::with_capacity(cap)),
+            PgKind::Interval => Col::Interval(Box::new(IntervalCol {
+                months: Int32Builder::with_capacity(cap),
+                days: Int32Builder::with_capacity(cap),
+                micros: Int64Builder::with_capacity(cap),
+                nulls: NullBufferBuilder::new(cap),
+            })),
             PgKind::List(inner) => Col::List(Box::new(ListCol {
                 field: Arc::new(inner.field("item")),
                 offsets: vec![0],
@@ -131,7 +143,12 @@ impl Col {
             Col::Date(b) => b.append_null(),
             Col::Time(b) => b.append_null(),
             Col::Ts(b) => b.append_null(),
-            Col::Interval(b) => b.append_null(),
+            Col::Interval(b) => {
+                b.months.append_value(0);
+                b.days.append_value(0);
+                b.micros.append_value(0);
+                b.nulls.append_null();
+            }
             Col::List(l) => {
                 let last = l.offsets.last().copied().unwrap_or(0);
                 l.offsets.push(last);
@@ -244,14 +261,10 @@ impl Col {
             }
             Col::Interval(b) => {
                 need(v, 16)?;
-                let nanos = be_i64(v).checked_mul(1000).ok_or_else(|| {
-                    "has more µs than a 64-bit nanosecond count holds".to_string()
-                })?;
-                b.append_value(IntervalMonthDayNano::new(
-                    be_i32(&v[12..]),
-                    be_i32(&v[8..]),
-                    nanos,
-                ));
+                b.micros.append_value(be_i64(v));
+                b.days.append_value(be_i32(&v[8..]));
+                b.months.append_value(be_i32(&v[12..]));
+                b.nulls.append_non_null();
             }
             Col::List(l) => l.append_array(v, inf)?,
         }
@@ -275,7 +288,18 @@ impl Col {
             Col::Date(b) => Arc::new(b.finish()),
             Col::Time(b) => Arc::new(b.finish()),
             Col::Ts(b) => Arc::new(b.finish()),
-            Col::Interval(b) => Arc::new(b.finish()),
+            Col::Interval(b) => {
+                let arrays: Vec<ArrayRef> = vec![
+                    Arc::new(b.months.finish()),
+                    Arc::new(b.days.finish()),
+                    Arc::new(b.micros.finish()),
+                ];
+                Arc::new(StructArray::new(
+                    super::pg_types::interval_fields(),
+                    arrays,
+                    b.nulls.finish(),
+                ))
+            }
             Col::List(l) => {
                 let offsets = std::mem::replace(&mut l.offsets, vec![0]);
                 let child = l.child.finish();

@@ -1,7 +1,7 @@
 use super::*;
 use arrow::array::{
-    Array, AsArray, Decimal128Array, FixedSizeBinaryArray, Int32Array, Int64Array,
-    IntervalMonthDayNanoArray, StringArray, TimestampMicrosecondArray,
+    Array, AsArray, Decimal128Array, FixedSizeBinaryArray, Int32Array, Int64Array, StringArray,
+    TimestampMicrosecondArray,
 };
 use arrow::datatypes::{Int32Type, Schema};
 use proptest::prelude::*;
@@ -159,12 +159,16 @@ fn check(batches: &[RecordBatch]) {
         .downcast_ref::<FixedSizeBinaryArray>()
         .unwrap();
     assert_eq!(u.value(4), &[4u8; 16]);
-    let iv = batch
-        .column(7)
-        .as_any()
-        .downcast_ref::<IntervalMonthDayNanoArray>()
-        .unwrap();
-    assert_eq!(iv.value(0), IntervalMonthDayNano::new(-2, 3, 1_500_000_000));
+    let iv = batch.column(7).as_struct();
+    assert_eq!(iv.column(0).as_primitive::<Int32Type>().value(0), -2);
+    assert_eq!(iv.column(1).as_primitive::<Int32Type>().value(0), 3);
+    assert_eq!(
+        iv.column(2)
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .value(0),
+        1_500_000
+    );
+    assert!(iv.is_null(3));
     let big = batch
         .column(8)
         .as_any()

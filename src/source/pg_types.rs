@@ -1,6 +1,6 @@
 //! PostgreSQL catalog types → Arrow: the exact mapping, per-source options, typmods.
 
-use arrow::datatypes::{DataType, Field, IntervalUnit, TimeUnit};
+use arrow::datatypes::{DataType, Field, TimeUnit};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -46,13 +46,13 @@ impl PgOptions {
         if let Some(text) = numeric_default {
             let bad = || {
                 format!(
-                    "`numeric_default` must be \"precision,scale\" with precision 1..=76 and |scale| <= precision, not `{text}`"
+                    "`numeric_default` must be \"precision,scale\" with precision 1..=76 and 0 <= scale <= precision, not `{text}`"
                 )
             };
             let (p, s) = text.split_once(',').ok_or_else(bad)?;
             let p: u8 = p.trim().parse().map_err(|_| bad())?;
             let s: i8 = s.trim().parse().map_err(|_| bad())?;
-            if p == 0 || p > 76 || i16::from(s).unsigned_abs() > u16::from(p) {
+            if p == 0 || p > 76 || s < 0 || s as u8 > p {
                 return Err(bad());
             }
             o.numeric_default = (p, s);
@@ -113,7 +113,7 @@ pub enum PgKind {
     Timestamp,
     /// timestamptz: µs since 2000-01-01 UTC.
     TimestampTz,
-    /// interval: µs, days, months.
+    /// interval: µs, days, months (a struct of the three).
     Interval,
     /// A one-dimensional array.
     List(Box<PgKind>),
@@ -139,7 +139,7 @@ impl PgKind {
             PgKind::Time => DataType::Time64(TimeUnit::Microsecond),
             PgKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
             PgKind::TimestampTz => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            PgKind::Interval => DataType::Interval(IntervalUnit::MonthDayNano),
+            PgKind::Interval => DataType::Struct(interval_fields()),
             PgKind::List(inner) => DataType::List(Arc::new(inner.field("item"))),
         }
     }
@@ -177,11 +177,20 @@ impl PgKind {
             DataType::Time64(TimeUnit::Microsecond) => PgKind::Time,
             DataType::Timestamp(TimeUnit::Microsecond, None) => PgKind::Timestamp,
             DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => PgKind::TimestampTz,
-            DataType::Interval(IntervalUnit::MonthDayNano) => PgKind::Interval,
+            DataType::Struct(f) if *f == interval_fields() => PgKind::Interval,
             DataType::List(f) => PgKind::List(Box::new(PgKind::from_data_type(f.data_type())?)),
             _ => return None,
         })
     }
+}
+
+/// The struct an interval loads as: exact (Parquet has no signed µs interval type).
+pub fn interval_fields() -> arrow::datatypes::Fields {
+    arrow::datatypes::Fields::from(vec![
+        Field::new("months", DataType::Int32, false),
+        Field::new("days", DataType::Int32, false),
+        Field::new("microseconds", DataType::Int64, false),
+    ])
 }
 
 /// A base (non-domain, non-array) type as the catalog names it.
@@ -214,6 +223,10 @@ pub fn map_base(t: BaseType<'_>, opts: &PgOptions) -> Option<(PgKind, bool)> {
         701 => (PgKind::F64, false),
         1700 => {
             let (p, s) = match numeric_typmod(t.typmod) {
+                // Parquet has no negative scales and no scale above the precision: widen to
+                // an exact decimal that holds every value of numeric(p,s).
+                Some((p, s)) if s < 0 => (u8::try_from(p - s).ok()?, 0),
+                Some((p, s)) if s > p => (u8::try_from(s).ok()?, i8::try_from(s).ok()?),
                 Some((p, s)) => (u8::try_from(p).ok()?, i8::try_from(s).ok()?),
                 None => opts.numeric_default,
             };
@@ -293,7 +306,13 @@ mod tests {
                 1700,
                 "numeric",
                 typmod(5, -3),
-                Some((DataType::Decimal128(5, -3), false)),
+                Some((DataType::Decimal128(8, 0), false)),
+            ),
+            (
+                1700,
+                "numeric",
+                typmod(2, 5),
+                Some((DataType::Decimal128(5, 5), false)),
             ),
             (
                 1700,
@@ -338,7 +357,7 @@ mod tests {
                 1186,
                 "interval",
                 -1,
-                Some((DataType::Interval(IntervalUnit::MonthDayNano), false)),
+                Some((DataType::Struct(interval_fields()), false)),
             ),
             (98765, "citext", -1, Some((DataType::Utf8, false))),
             (790, "money", -1, None),
