@@ -414,3 +414,258 @@ fn incremental_bigint_with_boundary_duplicates() {
         &format!("INSERT INTO {t} VALUES (5,20,'e'),(6,30,'f'),(7,30,'g');"),
     );
 }
+
+#[test]
+fn numeric_that_does_not_fit_fails_naming_column_and_value() {
+    let setup_sql = "DROP TABLE IF EXISTS pg_it_numfit; CREATE TABLE pg_it_numfit (id int primary key, amount numeric); INSERT INTO pg_it_numfit VALUES (1, 1.5), (2, 1.0000000001);";
+    if setup(setup_sql).is_none() {
+        return;
+    }
+    let dir = scratch(
+        "",
+        &[job_row(
+            "pg_numfit",
+            "postgresql",
+            "pg",
+            "",
+            "pg_it_numfit",
+            "FULL",
+            "",
+            "id",
+            "",
+            "1",
+        )],
+    );
+    let out = run(dir.path());
+    let text = support::text(&out);
+    assert_ne!(support::code(&out), 0, "{text}");
+    assert!(
+        text.contains("amount") && text.contains("1.0000000001"),
+        "{text}"
+    );
+    assert!(text.contains("row key 2"), "{text}");
+    // With a wider default the same value loads exactly.
+    let dir = scratch(
+        "numeric_default = \"30,12\"",
+        &[job_row(
+            "pg_numfit",
+            "postgresql",
+            "pg",
+            "",
+            "pg_it_numfit",
+            "FULL",
+            "",
+            "id",
+            "",
+            "1",
+        )],
+    );
+    let out = run(dir.path());
+    assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+    let b = batches(dir.path());
+    assert_eq!(
+        b[0].schema().field(1).data_type(),
+        &DataType::Decimal128(30, 12)
+    );
+}
+
+#[test]
+fn infinite_timestamps_follow_the_infinity_option() {
+    let setup_sql = "DROP TABLE IF EXISTS pg_it_inf; CREATE TABLE pg_it_inf (id int primary key, ts timestamp); INSERT INTO pg_it_inf VALUES (1, 'infinity'), (2, '2020-01-01');";
+    if setup(setup_sql).is_none() {
+        return;
+    }
+    let row = || {
+        vec![job_row(
+            "pg_inf",
+            "postgresql",
+            "pg",
+            "",
+            "pg_it_inf",
+            "FULL",
+            "",
+            "id",
+            "",
+            "1",
+        )]
+    };
+    let out = run(scratch("", &row()).path());
+    let text = support::text(&out);
+    assert_ne!(support::code(&out), 0, "{text}");
+    assert!(text.contains("`ts`") && text.contains("infinity"), "{text}");
+    let dir = scratch("infinity = \"null\"", &row());
+    let out = run(dir.path());
+    assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+    let b = batches(dir.path());
+    assert_eq!(b.iter().map(|b| b.column(1).null_count()).sum::<usize>(), 1);
+}
+
+#[test]
+fn empty_table_and_empty_window_load_nothing() {
+    let setup_sql = "DROP TABLE IF EXISTS pg_it_empty; CREATE TABLE pg_it_empty (id bigint primary key, ts timestamptz, u uuid);";
+    if setup(setup_sql).is_none() {
+        return;
+    }
+    let dir = scratch(
+        "",
+        &[
+            job_row(
+                "pg_empty_full",
+                "postgresql",
+                "pg",
+                "",
+                "pg_it_empty",
+                "FULL",
+                "",
+                "id",
+                "",
+                "2",
+            ),
+            job_row(
+                "pg_empty_inc",
+                "postgresql",
+                "pg",
+                "",
+                "pg_it_empty",
+                "INCREMENTAL",
+                "ts",
+                "id",
+                "",
+                "2",
+            ),
+        ],
+    );
+    let out = run(dir.path());
+    assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+    assert_eq!(
+        support::parquet_rows(&support::parquet_files(&dir.path().join("out"))),
+        0
+    );
+}
+
+#[test]
+fn connection_errors_never_show_the_password() {
+    let secret = "Pg1tS3cretPassw0rd";
+    let base = pg_url();
+    let Some(rest) = base.strip_prefix("postgres://") else {
+        return;
+    };
+    let host_part = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let host_only = host_part.split('/').next().unwrap_or(host_part);
+    let cases = [
+        format!("url = \"postgres://pg_it_nobody:{secret}@{host_only}/pg_it_no_such_db\""),
+        format!("host = \"127.0.0.1\"\nport = 1\nusername = \"x\"\npassword = \"{secret}\""),
+    ];
+    for secrets in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("secrets.toml"),
+            format!("[sources.pg]\ntype = \"postgresql\"\n{secrets}\n[destinations.output]\npath = \"out\"\n"),
+        )
+        .expect("secrets");
+        support::write_workbook(
+            &dir.path().join("jobs.xlsx"),
+            HEADER,
+            &[job_row(
+                "pg_badpw",
+                "postgresql",
+                "pg",
+                "",
+                "t",
+                "FULL",
+                "",
+                "",
+                "",
+                "1",
+            )],
+        );
+        let out = run(dir.path());
+        let text = support::text(&out);
+        assert_ne!(support::code(&out), 0, "{text}");
+        assert!(!text.contains(secret), "password leaked: {text}");
+        assert!(text.contains("cannot connect"), "{text}");
+    }
+}
+
+#[test]
+fn parallel_run_reads_one_snapshot_while_rows_change() {
+    let setup_sql = "DROP TABLE IF EXISTS pg_it_par; CREATE TABLE pg_it_par (id bigint primary key, amount bigint not null, note text);
+        INSERT INTO pg_it_par SELECT g, 0, repeat('x', 20) FROM generate_series(1, 200000) g;";
+    if setup(setup_sql).is_none() {
+        return;
+    }
+    let row = |p| {
+        vec![job_row(
+            "pg_par",
+            "postgresql",
+            "pg",
+            "",
+            "pg_it_par",
+            "FULL",
+            "",
+            "id",
+            "5000",
+            p,
+        )]
+    };
+    // A writer moves amounts between the two halves and appends rows; every committed state sums to 0.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let writer = std::thread::spawn(move || {
+        rt().block_on(async {
+            let mut c = PgConnection::connect(&pg_url()).await.expect("writer connects");
+            let mut n = 0i64;
+            while !stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let sql = format!(
+                    "BEGIN; UPDATE pg_it_par SET amount = amount - 1 WHERE id = {}; UPDATE pg_it_par SET amount = amount + 1 WHERE id = {}; INSERT INTO pg_it_par VALUES ({}, 0, 'new'); COMMIT;",
+                    1 + n % 1000,
+                    199_000 + n % 1000,
+                    1_000_000 + n
+                );
+                c.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql))).await.expect("writer");
+            }
+            n
+        })
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut sums = Vec::new();
+    for _ in 0..3 {
+        let dir = scratch("", &row("2"));
+        let out = run(dir.path());
+        assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+        let total: i64 = batches(dir.path())
+            .iter()
+            .map(|b| {
+                let a = b
+                    .column_by_name("amount")
+                    .expect("amount")
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .clone();
+                a.values().iter().sum::<i64>()
+            })
+            .sum();
+        sums.push(total);
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let writes = writer.join().expect("writer thread");
+    assert!(writes > 10, "the writer made only {writes} changes");
+    assert!(
+        sums.iter().all(|s| *s == 0),
+        "a chunked run saw two states: sums {sums:?}"
+    );
+    // At rest, parallelism 2 equals parallelism 1 row for row.
+    let (one, two) = (scratch("", &row("1")), scratch("", &row("2")));
+    for d in [&one, &two] {
+        let out = run(d.path());
+        assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+    }
+    assert_eq!(
+        support::parquet_files(&two.path().join("out")).len() >= 2,
+        true
+    );
+    let (a, b) = (ids(one.path(), "id"), ids(two.path(), "id"));
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a, b);
+    assert_eq!(ids(one.path(), "amount"), ids(two.path(), "amount"));
+}
