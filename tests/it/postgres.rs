@@ -669,3 +669,60 @@ fn parallel_run_reads_one_snapshot_while_rows_change() {
     assert_eq!(a, b);
     assert_eq!(ids(one.path(), "amount"), ids(two.path(), "amount"));
 }
+
+#[test]
+fn every_extract_reads_the_snapshot_taken_at_connect() {
+    use futures::StreamExt;
+    use ingest::plan::sql::{Dialect, Relation, bounds_sql, select_sql};
+    let setup_sql =
+        "DROP TABLE IF EXISTS pg_it_snap; CREATE TABLE pg_it_snap (id bigint primary key, v int);
+        INSERT INTO pg_it_snap SELECT g, 1 FROM generate_series(1, 1000) g;";
+    if setup(setup_sql).is_none() {
+        return;
+    }
+    rt().block_on(async {
+        let secret = ingest::config::secrets::SourceSecret {
+            url: Some(ingest::config::secrets::Secret::new(pg_url())),
+            ..Default::default()
+        };
+        let source = ingest::source::postgres::PgSource::connect("pg", &secret)
+            .await
+            .expect("source connects");
+        let rel = Relation {
+            schema: None,
+            table: Some("pg_it_snap".into()),
+            query: None,
+            filter: None,
+        };
+        let schema = source.describe(&rel).await.expect("describe");
+        // Another connection changes the table after the source opened its snapshot.
+        let mut w = PgConnection::connect(&pg_url()).await.expect("writer");
+        w.execute("INSERT INTO pg_it_snap SELECT g, 1 FROM generate_series(1001, 1500) g; UPDATE pg_it_snap SET v = 2 WHERE id <= 10")
+            .await
+            .expect("writes");
+        let b = bounds_sql(Dialect::Postgres, &rel, "id", None);
+        let (_, hi) = source
+            .bounds(&b, "id", ingest::plan::CursorKind::Int)
+            .await
+            .expect("bounds")
+            .expect("rows");
+        assert_eq!(hi, ingest::plan::CursorValue::Int(1000), "MAX read in the snapshot");
+        let mut rows = 0;
+        let mut sum = 0i64;
+        let spec = ingest::source::Extract {
+            query: select_sql(Dialect::Postgres, &rel, None, None),
+            schema: schema.clone(),
+            batch_rows: 300,
+            key_columns: vec![0],
+        };
+        let mut s = source.extract(spec);
+        while let Some(batch) = s.next().await {
+            let batch = batch.expect("batch");
+            assert!(batch.num_rows() <= 300);
+            rows += batch.num_rows();
+            let v = batch.column(1).as_primitive::<arrow::datatypes::Int32Type>();
+            sum += v.values().iter().map(|x| *x as i64).sum::<i64>();
+        }
+        assert_eq!((rows, sum), (1000, 1000), "the extract saw rows written after the snapshot");
+    });
+}
