@@ -1,6 +1,8 @@
 //! Sources: a database read as a schema, bounds, and a stream of Arrow record batches.
 
 pub mod arrow;
+mod pg_col;
+mod pg_connect;
 pub mod pg_copy;
 pub mod pg_numeric;
 pub mod pg_types;

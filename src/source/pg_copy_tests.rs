@@ -5,6 +5,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{Int32Type, Schema};
 use proptest::prelude::*;
+use std::sync::Arc;
 
 /// A binary COPY stream: header, rows of optional fields, trailer.
 fn stream(rows: &[Vec<Option<Vec<u8>>>]) -> Vec<u8> {

@@ -1,5 +1,6 @@
 //! PostgreSQL source: one exported snapshot per job, binary COPY per chunk, exact types.
 
+use super::pg_connect::{connect_message, connect_options, query_err, url_password};
 use super::pg_copy::CopyDecoder;
 use super::pg_types::{BaseType, PgKind, PgOptions, map_base};
 use super::{Extract, Source, SourceError};
@@ -10,9 +11,8 @@ use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, StreamExt};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Column, Connection, Executor, Row, SqlSafeStr, Statement};
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 /// One described column: how to decode it and whether the COPY query casts it to text.
@@ -30,94 +30,6 @@ pub struct PgSource {
     snapshot: Option<String>,
     options: PgOptions,
     described: Mutex<Vec<(SchemaRef, Vec<PgCol>)>>,
-}
-
-/// Connection options from a secrets section, with `TimeZone=UTC`.
-fn connect_options(secret: &SourceSecret) -> Result<PgConnectOptions, String> {
-    let mut o = match &secret.url {
-        Some(url) => PgConnectOptions::from_str(url.expose())
-            .map_err(|_| "the `url` is not a valid postgres:// URL".to_string())?,
-        None => PgConnectOptions::new_without_pgpass(),
-    };
-    if let Some(h) = &secret.host {
-        o = o.host(h);
-    }
-    if let Some(p) = secret.port {
-        o = o.port(p);
-    }
-    if let Some(d) = &secret.database {
-        o = o.database(d);
-    }
-    if let Some(u) = &secret.username {
-        o = o.username(u);
-    }
-    if let Some(p) = &secret.password {
-        o = o.password(p.expose());
-    }
-    if let Some(m) = &secret.sslmode {
-        let mode = PgSslMode::from_str(m).map_err(|_| {
-            format!("`sslmode` must be disable, allow, prefer, require, verify-ca or verify-full, not `{m}`")
-        })?;
-        o = o.ssl_mode(mode);
-    }
-    Ok(o.application_name("ingest")
-        .options([("TimeZone", "UTC"), ("DateStyle", "ISO")]))
-}
-
-/// A driver error as text with any `scheme://user:password@` part and the password removed.
-pub fn redact(message: &str, password: Option<&str>) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(i) = rest.find("://") {
-        out.push_str(&rest[..i + 3]);
-        let after = &rest[i + 3..];
-        let end = after
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
-            .unwrap_or(after.len());
-        match after[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                rest = &after[at..];
-            }
-            None => rest = after,
-        }
-    }
-    out.push_str(rest);
-    match password.filter(|p| !p.is_empty()) {
-        Some(p) => out.replace(p, "***"),
-        None => out,
-    }
-}
-
-fn connect_message(e: &sqlx::Error, opts: &PgConnectOptions, password: Option<&str>) -> String {
-    let what = match e {
-        sqlx::Error::Database(d) => d.message().to_string(),
-        sqlx::Error::Io(io) => format!("network error: {io}"),
-        sqlx::Error::Tls(t) => format!("TLS error: {t}"),
-        sqlx::Error::PoolTimedOut => "timed out".into(),
-        other => other.to_string(),
-    };
-    redact(
-        &format!(
-            "{what} (server {}:{}, database `{}`, user `{}`)",
-            opts.get_host(),
-            opts.get_port(),
-            opts.get_database().unwrap_or(""),
-            opts.get_username()
-        ),
-        password,
-    )
-}
-
-fn query_err(e: sqlx::Error, sql: &str) -> SourceError {
-    let message = match &e {
-        sqlx::Error::Database(d) => d.message().to_string(),
-        other => other.to_string(),
-    };
-    SourceError::Query {
-        message: redact(&message, None),
-        sql: sql.to_string(),
-    }
 }
 
 fn exec(sql: &str) -> sqlx::SqlStr {
@@ -254,12 +166,6 @@ impl PgSource {
         let b: Option<String> = row.try_get(1).map_err(|e| query_err(e, sql))?;
         Ok((a, b))
     }
-}
-
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let userinfo = rest.split('/').next()?.rsplit_once('@')?.0;
-    Some(userinfo.split_once(':')?.1.to_string()).filter(|p| !p.is_empty())
 }
 
 /// Resolve a type through domains and arrays to a decoding kind.
@@ -495,79 +401,5 @@ async fn run_extract(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_urls_and_passwords() {
-        let m = redact("bad postgres://bob:s3cret@db:5432/x here", Some("s3cret"));
-        assert!(!m.contains("s3cret") && !m.contains("bob"), "{m}");
-        assert!(m.contains("postgres://***@db:5432/x"), "{m}");
-        assert_eq!(redact("no url here", None), "no url here");
-        assert_eq!(redact("pw is hunter2", Some("hunter2")), "pw is ***");
-        assert_eq!(
-            url_password("postgres://u:p%40ss@h/db").as_deref(),
-            Some("p%40ss")
-        );
-        assert_eq!(url_password("postgres://u@h/db"), None);
-    }
-
-    #[test]
-    fn copy_sql_casts_only_text_form_columns() {
-        let q = Query {
-            sql: "SELECT * FROM \"t\" WHERE \"id\" >= $1".into(),
-            params: vec![crate::plan::sql::Param {
-                column: "id".into(),
-                value: CursorValue::Int(5),
-            }],
-        };
-        let plain = vec![PgCol {
-            name: "id".into(),
-            kind: PgKind::I64,
-            cast: false,
-        }];
-        assert_eq!(
-            copy_sql(&q, &plain),
-            "COPY (\nSELECT * FROM \"t\" WHERE \"id\" >= 5\n) TO STDOUT (FORMAT binary)"
-        );
-        let mut cast = plain.clone();
-        cast.push(PgCol {
-            name: "Ip\"s".into(),
-            kind: PgKind::List(Box::new(PgKind::Text)),
-            cast: true,
-        });
-        let s = copy_sql(&q, &cast);
-        assert!(
-            s.contains("SELECT \"id\", \"Ip\"\"s\"::text[] FROM (\nSELECT"),
-            "{s}"
-        );
-    }
-
-    #[test]
-    fn options_come_from_parts_or_url() {
-        let s = SourceSecret {
-            url: Some(crate::config::secrets::Secret::new(
-                "postgres://u:pw@h:6543/d",
-            )),
-            sslmode: Some("require".into()),
-            ..Default::default()
-        };
-        let o = connect_options(&s).unwrap();
-        assert_eq!(
-            (o.get_host(), o.get_port(), o.get_username()),
-            ("h", 6543, "u")
-        );
-        let bad = SourceSecret {
-            sslmode: Some("sometimes".into()),
-            ..Default::default()
-        };
-        assert!(connect_options(&bad).unwrap_err().contains("sometimes"));
-        let bad_url = SourceSecret {
-            url: Some(crate::config::secrets::Secret::new(
-                "postgres://u:secretpw@h:notaport/db",
-            )),
-            ..Default::default()
-        };
-        assert!(!connect_options(&bad_url).unwrap_err().contains("secretpw"));
-    }
-}
+#[path = "postgres_tests.rs"]
+mod tests;
