@@ -22,7 +22,10 @@ TABLE="bench_orders"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-have=$(psql "$URL" -Atqc "SELECT CASE WHEN to_regclass('$TABLE') IS NULL THEN -1 ELSE (SELECT count(*) FROM $TABLE) END")
+have=-1
+if [ "$(psql "$URL" -Atqc "SELECT to_regclass('$TABLE') IS NOT NULL")" = "t" ]; then
+  have=$(psql "$URL" -Atqc "SELECT count(*) FROM $TABLE")
+fi
 if [ "$have" != "$ROWS" ]; then
   echo "creating $TABLE with $ROWS rows ..."
   psql "$URL" -qv ON_ERROR_STOP=1 <<SQL
@@ -44,19 +47,19 @@ CREATE TABLE $TABLE (
 );
 INSERT INTO $TABLE
 SELECT g,
-       (g * 7919) % 100000,
-       (g * 104729) % 5000,
-       1 + g % 20,
+       ((g * 7919) % 100000)::int,
+       ((g * 104729) % 5000)::int,
+       (1 + g % 20)::int,
        (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + g % 5],
        ((g * 37) % 10000000) / 100.0 + 0.1234,
        CASE WHEN g % 3 = 0 THEN NULL ELSE (g % 1000) / 1000.0 END,
        CASE WHEN g % 4 = 0 THEN NULL ELSE 'customer note number ' || g END,
        timestamp '2020-01-01' + (g || ' seconds')::interval,
        timestamptz '2020-01-01 00:00:00+00' + (g * 2 || ' seconds')::interval,
-       date '2020-01-01' + (g / 5000),
+       date '2020-01-01' + (g / 5000)::int,
        g % 2 = 0,
        md5(g::text)::uuid
-FROM generate_series(1, $ROWS) g;
+FROM generate_series(1::bigint, $ROWS) g;
 VACUUM ANALYZE $TABLE;
 SQL
 fi

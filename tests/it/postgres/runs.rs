@@ -387,3 +387,56 @@ fn every_extract_reads_the_snapshot_taken_at_connect() {
         assert_eq!((rows, sum), (1000, 1000), "the extract saw rows written after the snapshot");
     });
 }
+
+#[test]
+fn source_query_types_come_from_the_catalog() {
+    let setup_sql = "DROP TABLE IF EXISTS pg_it_q; CREATE TABLE pg_it_q (id bigint primary key, n numeric(18,4), t text);
+        INSERT INTO pg_it_q VALUES (1, 1.5, 'a'), (2, -2.25, NULL);";
+    if setup(setup_sql).is_none() {
+        return;
+    }
+    let dir = scratch("", &[]);
+    let header = [
+        "job_id",
+        "source_type",
+        "source_name",
+        "source_query",
+        "load_type",
+        "enabled",
+        "target_container",
+        "target_folder_path",
+        "destination",
+    ];
+    let q = "SELECT id, n, n * 2 AS doubled, upper(t) AS \"Upper\" FROM pg_it_q";
+    support::write_workbook(
+        &dir.path().join("jobs.xlsx"),
+        &header,
+        &[vec![
+            "pg_q",
+            "postgresql",
+            "pg",
+            q,
+            "FULL",
+            "Y",
+            "raw",
+            "lake",
+            "output",
+        ]],
+    );
+    let out = run(dir.path());
+    assert_eq!(support::code(&out), 0, "{}", support::text(&out));
+    let b = batches(dir.path());
+    let s = b[0].schema();
+    let types: Vec<DataType> = s.fields().iter().map(|f| f.data_type().clone()).collect();
+    assert_eq!(
+        types,
+        vec![
+            DataType::Int64,
+            DataType::Decimal128(18, 4),
+            DataType::Decimal128(38, 9),
+            DataType::Utf8
+        ]
+    );
+    assert_eq!(s.field(3).name(), "Upper");
+    assert_eq!(b.iter().map(|b| b.num_rows()).sum::<usize>(), 2);
+}
