@@ -142,8 +142,10 @@ impl PgSource {
                 PgKind::from_data_type(f.data_type())
                     .map(|kind| PgCol {
                         name: f.name().clone(),
+                        // Text of unknown origin (json, jsonb, inet…): let the server print it.
+                        cast: matches!(&kind, PgKind::Text)
+                            || matches!(&kind, PgKind::List(k) if **k == PgKind::Text),
                         kind,
-                        cast: false,
                     })
                     .ok_or_else(|| SourceError::UnsupportedType {
                         column: f.name().clone(),
