@@ -35,7 +35,12 @@ start() {
         return 0
     fi
     if port_open; then
-        echo "something already listens on $HOST:$PORT; not starting azurite" >&2
+        # Another Azurite (e.g. started from another checkout) is reused; anything else is an error.
+        if ! command -v curl >/dev/null 2>&1 || curl -s -m 5 -D - -o /dev/null "http://$HOST:$PORT/devstoreaccount1?comp=list" 2>/dev/null | grep -qi '^server: azurite'; then
+            echo "azurite already answers on $HOST:$PORT; using it"
+            return 0
+        fi
+        echo "something that is not azurite listens on $HOST:$PORT" >&2
         return 1
     fi
     local data

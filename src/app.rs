@@ -157,7 +157,7 @@ async fn connect_all(loaded: &Loaded) -> Vec<String> {
         if let Some((name, secret)) = loaded.secrets.source_for(&job.source_name, job.source_type)
             && seen.insert(format!("source:{name}"))
         {
-            match ping_source(loaded, job, name, secret).await {
+            match ping_source(job, name, secret).await {
                 Ok(()) => println!("source {name}: ok"),
                 Err(e) => failures.push(format!("source {name}: {e}")),
             }
@@ -167,10 +167,7 @@ async fn connect_all(loaded: &Loaded) -> Vec<String> {
         {
             match probe_destination(job, name, secret).await {
                 Ok(()) => println!("destination {name} ({}): ok", job.target_container),
-                Err(e) => failures.push(format!(
-                    "destination {name} ({}): {e}",
-                    job.target_container
-                )),
+                Err(e) => failures.push(e.to_string()),
             }
         }
     }
@@ -178,12 +175,11 @@ async fn connect_all(loaded: &Loaded) -> Vec<String> {
 }
 
 async fn ping_source(
-    loaded: &Loaded,
     job: &crate::config::Job,
     name: &str,
     secret: &crate::config::secrets::SourceSecret,
 ) -> Result<(), crate::source::SourceError> {
-    let source = crate::source::open(job, name, secret, loaded.secrets.base_dir()).await?;
+    let source = crate::source::open(job, name, secret).await?;
     source.ping().await
 }
 

@@ -83,6 +83,10 @@ pub struct SourceSecret {
     pub connect_string: Option<String>,
     /// Oracle: scale of `NUMBER` columns declared without precision (Decimal128(38, scale); default 10).
     pub number_scale: Option<u8>,
+    /// PostgreSQL: `"precision,scale"` for `numeric` columns declared without them (default `"38,9"`).
+    pub numeric_default: Option<String>,
+    /// PostgreSQL: infinite dates/timestamps: `"error"` (default), `"null"` or `"clamp"`.
+    pub infinity: Option<String>,
 }
 
 /// One `[destinations.<name>]` section: a local folder (`path`) or an ADLS Gen2 account.

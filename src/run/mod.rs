@@ -246,7 +246,7 @@ async fn prepare(
         .secrets
         .source_for(&job.source_name, job.source_type)
         .ok_or_else(|| format!("no [sources.{}] in secrets.toml", job.source_name))?;
-    let source = crate::source::open(job, name, secret, loaded.secrets.base_dir())
+    let source = crate::source::open(job, name, secret)
         .await
         .map_err(|e| e.to_string())?;
     Ok((Arc::from(source), destination))

@@ -7,6 +7,12 @@ pub mod mysql;
 pub mod mysql_types;
 pub mod oracle;
 pub mod oracle_types;
+mod pg_col;
+mod pg_connect;
+pub mod pg_copy;
+pub mod pg_numeric;
+pub mod pg_types;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::config::{Job, SourceType, secrets::SourceSecret};
@@ -15,7 +21,6 @@ use crate::plan::{CursorKind, CursorValue};
 use ::arrow::datatypes::SchemaRef;
 use ::arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
-use std::path::Path;
 
 /// What can go wrong reading a source. Messages name the job's column or SQL; never a secret.
 #[derive(Debug, thiserror::Error)]
@@ -118,16 +123,13 @@ pub async fn open(
     job: &Job,
     name: &str,
     secret: &SourceSecret,
-    base_dir: &Path,
 ) -> Result<Box<dyn Source>, SourceError> {
     match job.source_type {
-        SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret, base_dir).await,
+        SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret).await,
         SourceType::MsSql => mssql::MsSqlSource::connect(name, secret).await,
         SourceType::MySql => mysql::MySqlSource::connect(name, secret).await,
         SourceType::Oracle => oracle::OracleSource::connect(name, secret).await,
-        other => Err(SourceError::Other(format!(
-            "the {other} source is not built yet in this version of ingest"
-        ))),
+        SourceType::PostgreSql => postgres::PgSource::connect(name, secret).await,
     }
 }
 

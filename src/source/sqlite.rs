@@ -16,7 +16,6 @@ use sqlx::{
     AssertSqlSafe, Column, Decode, Executor, Row, SqlSafeStr, Sqlite, Statement, TypeInfo, ValueRef,
 };
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// How a text timestamp column writes its values, learned from a value read at plan time,
@@ -46,7 +45,6 @@ impl SqliteSource {
     pub async fn connect(
         name: &str,
         secret: &SourceSecret,
-        _base_dir: &Path,
     ) -> Result<Box<dyn Source>, SourceError> {
         let connect_err = |message: String| SourceError::Connect {
             source_type: SourceType::Sqlite,

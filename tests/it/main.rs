@@ -6,5 +6,6 @@ mod e2e;
 mod mssql;
 mod mysql;
 mod oracle;
+mod postgres;
 mod recovery;
 mod support;

@@ -77,6 +77,8 @@ pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("sid", Kind::Str),
     ("connect_string", Kind::Str),
     ("number_scale", Kind::Int(38)),
+    ("numeric_default", Kind::Str),
+    ("infinity", Kind::Str),
 ];
 
 pub(super) const DESTINATION_KEYS: &[(&str, Kind)] = &[
