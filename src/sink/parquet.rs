@@ -3,7 +3,7 @@
 
 use super::error::{SinkError, redact};
 use super::layout::{TableLayout, file_id};
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
@@ -12,6 +12,7 @@ use object_store::path::Path;
 use parquet::arrow::AsyncArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -105,10 +106,18 @@ impl ChunkWriter {
         schema: SchemaRef,
         opts: WriterOptions,
     ) -> ChunkWriter {
-        let props = WriterProperties::builder()
+        let mut builder = WriterProperties::builder()
             .set_compression(opts.compression)
-            .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
-            .build();
+            .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)));
+        for field in schema
+            .fields()
+            .iter()
+            .filter(|f| rarely_repeats(f.data_type()))
+        {
+            builder = builder
+                .set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
+        }
+        let props = builder.build();
         ChunkWriter {
             store,
             layout,
@@ -218,6 +227,26 @@ async fn close(mut file: OpenFile) -> Result<FileEntry, SinkError> {
         rows: file.rows,
         bytes: file.writer.bytes_written() as u64,
     })
+}
+
+/// Types whose values seldom repeat: a dictionary costs time and then falls back to plain
+/// encoding anyway, so these columns skip it (text, integers, dates and booleans keep it).
+fn rarely_repeats(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Float16
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Decimal128(..)
+            | DataType::Decimal256(..)
+            | DataType::Timestamp(..)
+            | DataType::Time32(_)
+            | DataType::Time64(_)
+            | DataType::Duration(_)
+            | DataType::FixedSizeBinary(_)
+            | DataType::Binary
+            | DataType::LargeBinary
+    )
 }
 
 #[cfg(test)]
