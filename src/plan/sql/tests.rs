@@ -387,3 +387,34 @@ fn timestamp_tz_params_keep_their_value() {
         "SELECT COUNT(*) FROM \"t\" WHERE \"ts\" <= TIMESTAMPTZ '1970-01-01 00:00:00.000000+00:00'"
     );
 }
+
+proptest::proptest! {
+    /// A watermark survives store → load → SQL literal: the literal PostgreSQL compares with
+    /// holds exactly the stored value (timestamps at the microseconds PostgreSQL keeps).
+    #[test]
+    fn watermark_round_trips_into_sql_literals(
+        secs in -2_000_000_000i64..4_000_000_000,
+        micros in 0u32..1_000_000,
+        int in proptest::prelude::any::<i64>(),
+    ) {
+        let ts = DateTime::from_timestamp(secs, micros * 1000).unwrap().naive_utc();
+        let cases = [
+            CursorValue::Int(int as i128),
+            CursorValue::Date(ts.date()),
+            CursorValue::Timestamp(ts),
+            CursorValue::TimestampTz(ts.and_utc().fixed_offset()),
+        ];
+        for v in cases {
+            let stored = serde_json::to_string(&crate::plan::Watermark::new("c", &v)).unwrap();
+            let loaded: crate::plan::Watermark = serde_json::from_str(&stored).unwrap();
+            let back = loaded.cursor().unwrap();
+            proptest::prop_assert_eq!(back, v);
+            let text = literal(Dialect::Postgres, &back);
+            let inner = match text.split_once('\'') {
+                Some((_, rest)) => rest.trim_end_matches('\'').to_string(),
+                None => text.clone(),
+            };
+            proptest::prop_assert_eq!(CursorValue::parse(v.kind(), &inner).unwrap(), v, "{}", text);
+        }
+    }
+}
