@@ -197,7 +197,7 @@ mod tests {
         use arrow::array::Decimal128Array;
         let ty = DataType::Decimal128(20, 0);
         assert_eq!(
-            crate::run::job::cursor_kind(&ty),
+            crate::run::plan::cursor_kind(&ty),
             Some(crate::plan::CursorKind::Int)
         );
         let schema = Arc::new(Schema::new(vec![Field::new("n", ty.clone(), false)]));

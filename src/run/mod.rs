@@ -1,7 +1,9 @@
 //! A run: select jobs, take the lock, run them with bounded concurrency, audit, summarise.
 
 pub mod boundary;
+pub mod chunk;
 pub mod job;
+pub mod plan;
 pub mod summary;
 
 use crate::config::{Job, Loaded};

@@ -1,0 +1,207 @@
+//! Extracting the chunks of a load in parallel, each into its own Parquet files.
+
+use super::boundary::Boundary;
+use super::job::{JobContext, JobError};
+use super::plan::{JobPlan, column_index};
+use crate::config::Job;
+use crate::plan::sql::{self, Relation};
+use crate::sink::layout::TableLayout;
+use crate::sink::parquet::{ChunkWriter, FileEntry, WriterOptions};
+use crate::source::{Extract, Source};
+use futures::StreamExt;
+use indicatif::ProgressBar;
+use object_store::ObjectStore;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What the chunks of a load wrote.
+pub(super) struct Loaded {
+    /// Files of every chunk, in chunk order.
+    pub files: Vec<FileEntry>,
+    /// Rows read from the source.
+    pub rows_extracted: u64,
+    /// Rows written (boundary duplicates dropped).
+    pub rows_written: u64,
+    /// Keys of the rows at the window's upper bound.
+    pub at_hi: Vec<String>,
+}
+
+pub(super) async fn extract_all(
+    job: &Job,
+    ctx: &JobContext,
+    store: &Arc<dyn ObjectStore>,
+    layout: &TableLayout,
+    load_id: &str,
+    plan: &JobPlan,
+) -> Result<Loaded, JobError> {
+    let d = ctx.source.dialect();
+    let rel = Relation::of(job);
+    let key_columns = job
+        .primary_key
+        .iter()
+        .map(|k| column_index(&plan.schema, k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let boundary = match &plan.window {
+        Some(w) => {
+            let idx = column_index(&plan.schema, &w.column)?;
+            Some(Boundary::new(
+                idx,
+                plan.schema.field(idx).data_type(),
+                key_columns.clone(),
+                w.lo.as_ref(),
+                &w.hi,
+                plan.previous_keys.clone(),
+            ))
+        }
+        None => None,
+    };
+    let failed = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for chunk in &plan.chunks {
+        let chunk_plan = (!chunk.column.is_empty()).then_some(chunk);
+        let spec = Extract {
+            query: sql::select_sql(d, &rel, plan.window.as_ref(), chunk_plan),
+            schema: plan.schema.clone(),
+            batch_rows: job.chunk_size,
+            key_columns: key_columns.clone(),
+        };
+        let opts = WriterOptions {
+            row_group_rows: job.chunk_size,
+            part_size: ctx.destination.part_size(),
+            upload_concurrency: ctx.destination.upload_concurrency(),
+            ..WriterOptions::default()
+        };
+        let writer = ChunkWriter::new(
+            store.clone(),
+            layout.clone(),
+            load_id.to_string(),
+            chunk.index,
+            plan.schema.clone(),
+            opts,
+        );
+        let task = ChunkTask {
+            index: chunk.index,
+            source: ctx.source.clone(),
+            boundary: boundary.clone(),
+            cancel: ctx.cancel.clone(),
+            failed: failed.clone(),
+            progress: ctx.progress.clone(),
+        };
+        tasks.push(tokio::spawn(task.run(spec, writer)));
+    }
+    let mut loaded = Loaded {
+        files: Vec::new(),
+        rows_extracted: 0,
+        rows_written: 0,
+        at_hi: Vec::new(),
+    };
+    let mut first_error = None;
+    for t in futures::future::join_all(tasks).await {
+        match t {
+            Ok(Ok(out)) => {
+                loaded.files.extend(out.files);
+                loaded.rows_extracted += out.rows_extracted;
+                loaded.rows_written += out.rows_written;
+                loaded.at_hi.extend(out.at_hi);
+            }
+            Ok(Err(e)) => {
+                if first_error.is_none() || matches!(first_error, Some(JobError::Interrupted)) {
+                    first_error = Some(e)
+                }
+            }
+            Err(join) => {
+                first_error =
+                    first_error.or(Some(JobError::Plan(format!("chunk task failed: {join}"))))
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        // Files already finished by healthy chunks are leftovers: never listed, removed later.
+        return Err(e);
+    }
+    Ok(loaded)
+}
+
+struct ChunkTask {
+    index: usize,
+    source: Arc<dyn Source>,
+    boundary: Option<Boundary>,
+    cancel: Arc<AtomicBool>,
+    failed: Arc<AtomicBool>,
+    progress: ProgressBar,
+}
+
+struct ChunkOut {
+    files: Vec<FileEntry>,
+    rows_extracted: u64,
+    rows_written: u64,
+    at_hi: Vec<String>,
+}
+
+impl ChunkTask {
+    async fn run(self, spec: Extract, mut writer: ChunkWriter) -> Result<ChunkOut, JobError> {
+        let result = self.pump(spec, &mut writer).await;
+        match result {
+            Ok((rows_extracted, rows_written, at_hi)) => {
+                let files = writer
+                    .finish()
+                    .await
+                    .map_err(|e| self.fail(e.to_string()))?;
+                Ok(ChunkOut {
+                    files,
+                    rows_extracted,
+                    rows_written,
+                    at_hi,
+                })
+            }
+            Err(e) => {
+                self.failed.store(true, Ordering::SeqCst);
+                writer.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn pump(
+        &self,
+        spec: Extract,
+        writer: &mut ChunkWriter,
+    ) -> Result<(u64, u64, Vec<String>), JobError> {
+        let mut stream = self.source.extract(spec);
+        let (mut extracted, mut written, mut at_hi) = (0u64, 0u64, Vec::new());
+        while let Some(batch) = stream.next().await {
+            if self.cancel.load(Ordering::SeqCst) {
+                return Err(JobError::Interrupted);
+            }
+            if self.failed.load(Ordering::SeqCst) {
+                return Err(self.fail("stopped because another chunk failed".into()));
+            }
+            let batch = batch.map_err(|e| self.fail(e.to_string()))?;
+            extracted += batch.num_rows() as u64;
+            let batch = match &self.boundary {
+                Some(b) => {
+                    let (kept, keys) = b.apply(&batch).map_err(|e| self.fail(e))?;
+                    at_hi.extend(keys);
+                    kept
+                }
+                None => batch,
+            };
+            if batch.num_rows() > 0 {
+                writer
+                    .write(&batch)
+                    .await
+                    .map_err(|e| self.fail(e.to_string()))?;
+            }
+            written += batch.num_rows() as u64;
+            self.progress.inc(batch.num_rows() as u64);
+        }
+        Ok((extracted, written, at_hi))
+    }
+
+    fn fail(&self, message: String) -> JobError {
+        JobError::Chunk {
+            chunk: self.index,
+            message,
+        }
+    }
+}
