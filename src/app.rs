@@ -95,6 +95,14 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
         dry_run: args.dry_run,
         full_refresh: args.full_refresh,
         state_dir: global.state_dir.clone(),
+        retry: run::RetryPolicy {
+            max_retries: args.max_retries,
+            backoff: std::time::Duration::from_secs_f64(if args.retry_backoff.is_finite() {
+                args.retry_backoff.clamp(0.0, 3600.0)
+            } else {
+                2.0
+            }),
+        },
     };
     let reports = match run::run(&loaded, &opts).await {
         Ok(r) => r,

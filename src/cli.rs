@@ -77,6 +77,12 @@ pub struct RunArgs {
     /// Ignore stored state for the chosen jobs: reload everything and replace earlier loads
     #[arg(long)]
     pub full_refresh: bool,
+    /// Retries of a chunk after a transient source error (lost connection, server shutdown)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_retries: u32,
+    /// Seconds before the first retry; doubled for each further one
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub retry_backoff: f64,
     /// Summary format
     #[arg(long, value_enum, default_value_t)]
     pub output: Output,

@@ -1,5 +1,6 @@
 //! Extracting the chunks of a load in parallel, each into its own Parquet files.
 
+use super::RetryPolicy;
 use super::boundary::Boundary;
 use super::job::{JobContext, JobError};
 use super::plan::{JobPlan, column_index};
@@ -71,14 +72,6 @@ pub(super) async fn extract_all(
             upload_concurrency: ctx.destination.upload_concurrency(),
             ..WriterOptions::default()
         };
-        let writer = ChunkWriter::new(
-            store.clone(),
-            layout.clone(),
-            load_id.to_string(),
-            chunk.index,
-            plan.schema.clone(),
-            opts,
-        );
         let task = ChunkTask {
             index: chunk.index,
             source: ctx.source.clone(),
@@ -86,8 +79,17 @@ pub(super) async fn extract_all(
             cancel: ctx.cancel.clone(),
             failed: failed.clone(),
             progress: ctx.progress.clone(),
+            retry: ctx.retry,
+            job_id: job.job_id.clone(),
+            writer: WriterSpec {
+                store: store.clone(),
+                layout: layout.clone(),
+                load_id: load_id.to_string(),
+                schema: plan.schema.clone(),
+                opts,
+            },
         };
-        tasks.push(tokio::spawn(task.run(spec, writer)));
+        tasks.push(tokio::spawn(task.run(spec)));
     }
     let mut loaded = Loaded {
         files: Vec::new(),
@@ -122,6 +124,15 @@ pub(super) async fn extract_all(
     Ok(loaded)
 }
 
+/// What a chunk needs to open its Parquet writer (again, when it is retried).
+struct WriterSpec {
+    store: Arc<dyn ObjectStore>,
+    layout: TableLayout,
+    load_id: String,
+    schema: arrow::datatypes::SchemaRef,
+    opts: WriterOptions,
+}
+
 struct ChunkTask {
     index: usize,
     source: Arc<dyn Source>,
@@ -129,6 +140,9 @@ struct ChunkTask {
     cancel: Arc<AtomicBool>,
     failed: Arc<AtomicBool>,
     progress: ProgressBar,
+    retry: RetryPolicy,
+    job_id: String,
+    writer: WriterSpec,
 }
 
 struct ChunkOut {
@@ -138,49 +152,90 @@ struct ChunkOut {
     at_hi: Vec<String>,
 }
 
+/// Files a retry numbers from: attempt `n` writes `{chunk}-{n * RETRY_SEQ_STEP + seq}`.
+const RETRY_SEQ_STEP: usize = 1000;
+
 impl ChunkTask {
-    async fn run(self, spec: Extract, mut writer: ChunkWriter) -> Result<ChunkOut, JobError> {
-        let result = self.pump(spec, &mut writer).await;
-        match result {
-            Ok((rows_extracted, rows_written, at_hi)) => {
-                let files = writer
-                    .finish()
-                    .await
-                    .map_err(|e| self.fail(e.to_string()))?;
-                Ok(ChunkOut {
-                    files,
-                    rows_extracted,
-                    rows_written,
-                    at_hi,
-                })
-            }
-            Err(e) => {
+    /// Extract and write the chunk; after a transient source error (lost connection, server
+    /// shutdown, serialization failure) start it over into fresh files, up to the policy's limit.
+    async fn run(self, spec: Extract) -> Result<ChunkOut, JobError> {
+        let mut attempt = 0u32;
+        loop {
+            let w = &self.writer;
+            let mut writer = ChunkWriter::new(
+                w.store.clone(),
+                w.layout.clone(),
+                w.load_id.clone(),
+                self.index,
+                w.schema.clone(),
+                w.opts.clone(),
+            )
+            .starting_at(attempt as usize * RETRY_SEQ_STEP);
+            let mut written = 0u64;
+            let result = self.pump(spec.clone(), &mut writer, &mut written).await;
+            let (error, transient) = match result {
+                Ok((rows_extracted, rows_written, at_hi)) => match writer.finish().await {
+                    Ok(files) => {
+                        return Ok(ChunkOut {
+                            files,
+                            rows_extracted,
+                            rows_written,
+                            at_hi,
+                        });
+                    }
+                    Err(e) => (self.fail(e.to_string()), false),
+                },
+                Err(failure) => {
+                    writer.abort().await;
+                    failure
+                }
+            };
+            self.progress.dec(written);
+            let stopping = self.cancel.load(Ordering::SeqCst) || self.failed.load(Ordering::SeqCst);
+            if !transient || stopping || attempt >= self.retry.max_retries {
                 self.failed.store(true, Ordering::SeqCst);
-                writer.abort().await;
-                Err(e)
+                return Err(error);
             }
+            attempt += 1;
+            let delay = self.retry.delay(attempt);
+            tracing::warn!(
+                "{}: chunk {}: {error}; retrying the chunk from its start in {:.1} s (retry {attempt} of {})",
+                self.job_id,
+                self.index,
+                delay.as_secs_f64(),
+                self.retry.max_retries
+            );
+            tokio::time::sleep(delay).await;
         }
     }
 
+    /// Stream the chunk into `writer`; an error comes with whether it is worth a retry.
     async fn pump(
         &self,
         spec: Extract,
         writer: &mut ChunkWriter,
-    ) -> Result<(u64, u64, Vec<String>), JobError> {
+        written: &mut u64,
+    ) -> Result<(u64, u64, Vec<String>), (JobError, bool)> {
         let mut stream = self.source.extract(spec);
-        let (mut extracted, mut written, mut at_hi) = (0u64, 0u64, Vec::new());
+        let (mut extracted, mut at_hi) = (0u64, Vec::new());
         while let Some(batch) = stream.next().await {
             if self.cancel.load(Ordering::SeqCst) {
-                return Err(JobError::Interrupted);
+                return Err((JobError::Interrupted, false));
             }
             if self.failed.load(Ordering::SeqCst) {
-                return Err(self.fail("stopped because another chunk failed".into()));
+                return Err((
+                    self.fail("stopped because another chunk failed".into()),
+                    false,
+                ));
             }
-            let batch = batch.map_err(|e| self.fail(e.to_string()))?;
+            let batch = batch.map_err(|e| {
+                let transient = e.is_transient();
+                (self.fail(e.to_string()), transient)
+            })?;
             extracted += batch.num_rows() as u64;
             let batch = match &self.boundary {
                 Some(b) => {
-                    let (kept, keys) = b.apply(&batch).map_err(|e| self.fail(e))?;
+                    let (kept, keys) = b.apply(&batch).map_err(|e| (self.fail(e), false))?;
                     at_hi.extend(keys);
                     kept
                 }
@@ -190,12 +245,12 @@ impl ChunkTask {
                 writer
                     .write(&batch)
                     .await
-                    .map_err(|e| self.fail(e.to_string()))?;
+                    .map_err(|e| (self.fail(e.to_string()), false))?;
             }
-            written += batch.num_rows() as u64;
+            *written += batch.num_rows() as u64;
             self.progress.inc(batch.num_rows() as u64);
         }
-        Ok((extracted, written, at_hi))
+        Ok((extracted, *written, at_hi))
     }
 
     fn fail(&self, message: String) -> JobError {

@@ -36,6 +36,8 @@ pub struct JobContext {
     pub cancel: Arc<AtomicBool>,
     /// Rows progress.
     pub progress: ProgressBar,
+    /// How chunks are retried after transient source errors.
+    pub retry: super::RetryPolicy,
 }
 
 /// Why a job failed; the message is one line and names what was being done.

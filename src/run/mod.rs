@@ -34,6 +34,24 @@ pub struct RunOptions {
     pub full_refresh: bool,
     /// Folder of state, audit and watermarks.
     pub state_dir: PathBuf,
+    /// Chunk retries after transient source errors.
+    pub retry: RetryPolicy,
+}
+
+/// How often and how patiently a chunk is re-extracted after a transient source error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries per chunk (0: fail at the first error).
+    pub max_retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub backoff: std::time::Duration,
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `attempt` (1-based): `backoff × 2^(attempt-1)`.
+    pub fn delay(&self, attempt: u32) -> std::time::Duration {
+        self.backoff * 2u32.saturating_pow(attempt.saturating_sub(1).min(16))
+    }
 }
 
 /// Why a run could not start.
@@ -178,6 +196,7 @@ async fn run_one(
                 dry_run: opts.dry_run,
                 cancel: cancel.clone(),
                 progress: progress.clone(),
+                retry: opts.retry,
             };
             job::run(job, &ctx).await
         }

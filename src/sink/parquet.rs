@@ -132,6 +132,12 @@ impl ChunkWriter {
         }
     }
 
+    /// Number this writer's files from `seq` on (a retried chunk never reuses a name).
+    pub fn starting_at(mut self, seq: usize) -> ChunkWriter {
+        self.next_seq = seq;
+        self
+    }
+
     /// Files finished so far (the current file is not included).
     pub fn finished_files(&self) -> &[FileEntry] {
         &self.done

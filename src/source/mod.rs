@@ -35,6 +35,15 @@ pub enum SourceError {
         /// Driver message, redacted.
         message: String,
     },
+    /// The connection broke or the server asked to retry (lost connection, server shutdown,
+    /// serialization failure, deadlock): worth retrying from the start.
+    #[error("connection lost: {message} (SQL: {sql})")]
+    Lost {
+        /// Driver message, redacted.
+        message: String,
+        /// The SQL text.
+        sql: String,
+    },
     /// A statement failed.
     #[error("query failed: {message} (SQL: {sql})")]
     Query {
@@ -69,6 +78,39 @@ pub enum SourceError {
     /// Anything else.
     #[error("{0}")]
     Other(String),
+}
+
+impl SourceError {
+    /// Whether retrying the same work from its start may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SourceError::Connect { .. } | SourceError::Lost { .. })
+    }
+
+    /// A failed sqlx statement: [`SourceError::Lost`] when the error is transient (I/O, TLS,
+    /// pool, SQLSTATE 08xxx connection errors, 57P0x shutdowns, 40001/40P01 serialization
+    /// failures and deadlocks), else `Query`.
+    /// `message` is the (already redacted) text to show.
+    pub fn from_sqlx(e: &sqlx::Error, message: String, sql: &str) -> SourceError {
+        let transient = match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+                c.starts_with("08")
+                    || c.starts_with("57P0")
+                    || matches!(c.as_ref(), "40001" | "40P01")
+            }),
+            _ => false,
+        };
+        let sql = sql.to_string();
+        if transient {
+            SourceError::Lost { message, sql }
+        } else {
+            SourceError::Query { message, sql }
+        }
+    }
 }
 
 /// One extraction: a planned SELECT and the shape of its result.

@@ -91,10 +91,7 @@ fn redact(message: String, secret: &SourceSecret) -> String {
 }
 
 fn query_err(e: sqlx::Error, sql: &str) -> SourceError {
-    SourceError::Query {
-        message: e.to_string(),
-        sql: sql.to_string(),
-    }
+    SourceError::from_sqlx(&e, e.to_string(), sql)
 }
 
 impl MySqlSource {

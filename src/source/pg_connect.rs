@@ -91,10 +91,7 @@ pub(super) fn query_err(e: sqlx::Error, sql: &str) -> SourceError {
         sqlx::Error::Database(d) => d.message().to_string(),
         other => other.to_string(),
     };
-    SourceError::Query {
-        message: redact(&message, None),
-        sql: sql.to_string(),
-    }
+    SourceError::from_sqlx(&e, redact(&message, None), sql)
 }
 
 /// The password inside a connection URL, if any.

@@ -166,10 +166,7 @@ fn precision_scale(t: &str) -> Option<(u8, i8)> {
 }
 
 fn query_err(e: sqlx::Error, sql: &str) -> SourceError {
-    SourceError::Query {
-        message: e.to_string(),
-        sql: sql.to_string(),
-    }
+    SourceError::from_sqlx(&e, e.to_string(), sql)
 }
 
 /// The untyped value of one cell, as SQLite stores it.

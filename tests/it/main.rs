@@ -3,6 +3,7 @@
 mod azure;
 mod cli;
 mod e2e;
+mod faults;
 mod mssql;
 mod mysql;
 mod oracle;
