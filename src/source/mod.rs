@@ -175,6 +175,28 @@ pub async fn open(
     }
 }
 
+impl arrow::BatchBuilder {
+    /// Count a finished row and send the batch once it is full. `Ok(false)`: the reader is
+    /// gone, stop producing.
+    pub async fn end_row_and_send(&mut self, tx: &BatchSender) -> Result<bool, SourceError> {
+        if !self.end_row() {
+            return Ok(true);
+        }
+        self.send(tx).await
+    }
+
+    /// Send the buffered rows, if any. `Ok(false)`: the reader is gone.
+    pub async fn send(&mut self, tx: &BatchSender) -> Result<bool, SourceError> {
+        if self.is_empty() {
+            return Ok(true);
+        }
+        let batch = self
+            .finish()
+            .map_err(|e| SourceError::Other(e.to_string()))?;
+        Ok(tx.send(Ok(batch)).await.is_ok())
+    }
+}
+
 /// The sending half handed to a producer of batches.
 pub type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>;
 

@@ -215,21 +215,11 @@ impl MySqlSource {
                     });
                 }
             }
-            if builder.end_row() {
-                let batch = builder
-                    .finish()
-                    .map_err(|e| SourceError::Other(e.to_string()))?;
-                if tx.send(Ok(batch)).await.is_err() {
-                    return Ok(()); // the reader stopped
-                }
+            if !builder.end_row_and_send(tx).await? {
+                return Ok(()); // the reader stopped
             }
         }
-        if !builder.is_empty() {
-            let batch = builder
-                .finish()
-                .map_err(|e| SourceError::Other(e.to_string()))?;
-            let _ = tx.send(Ok(batch)).await;
-        }
+        builder.send(tx).await?;
         Ok(())
     }
 }
