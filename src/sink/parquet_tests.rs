@@ -241,6 +241,6 @@ fn options_take_the_destination_settings() {
     assert_eq!(o.rollover_bytes, 256 * 1024 * 1024);
     assert_eq!(
         o.compression,
-        Compression::ZSTD(ZstdLevel::try_new(3).unwrap())
+        Compression::ZSTD(ZstdLevel::try_new(1).unwrap())
     );
 }
