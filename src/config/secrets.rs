@@ -11,7 +11,7 @@ mod load;
 #[cfg(test)]
 mod tests;
 
-pub use load::{SecretsError, load, load_with_env};
+pub use load::{SecretsError, load, load_with_env, parse};
 
 /// A secret value: `Debug` and `Display` print `***`; read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]

@@ -178,6 +178,13 @@ pub fn load(path: &Path) -> Result<Sheet, WorkbookError> {
         };
         return Err(WorkbookError::NotXlsx { path: p(), detail });
     }
+    from_bytes(path, bytes)
+}
+
+/// Read the `SourceConfig` sheet from the bytes of an `.xlsx` file; `path` names it in
+/// messages. Never panics, whatever the bytes.
+pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Sheet, WorkbookError> {
+    let p = || path.to_path_buf();
     if !bytes.starts_with(b"PK\x03\x04") {
         let detail = if bytes.is_empty() {
             "the file is empty".to_string()

@@ -156,8 +156,10 @@ struct ChunkOut {
 const RETRY_SEQ_STEP: usize = 1000;
 
 impl ChunkTask {
-    /// Extract and write the chunk; after a transient source error (lost connection, server
-    /// shutdown, serialization failure) start it over into fresh files, up to the policy's limit.
+    /// Extract and write the chunk; after a transient error — of the source (lost connection,
+    /// server shutdown, serialization failure) or of the destination (unreachable, server
+    /// errors after the store's own request retries) — start it over into fresh files, up to
+    /// the policy's limit.
     async fn run(self, spec: Extract) -> Result<ChunkOut, JobError> {
         let mut attempt = 0u32;
         loop {
@@ -183,7 +185,7 @@ impl ChunkTask {
                             at_hi,
                         });
                     }
-                    Err(e) => (self.fail(e.to_string()), false),
+                    Err(e) => (self.fail(e.to_string()), e.is_transient()),
                 },
                 Err(failure) => {
                     writer.abort().await;
@@ -245,7 +247,7 @@ impl ChunkTask {
                 writer
                     .write(&batch)
                     .await
-                    .map_err(|e| (self.fail(e.to_string()), false))?;
+                    .map_err(|e| (self.fail(e.to_string()), e.is_transient()))?;
             }
             *written += batch.num_rows() as u64;
             self.progress.inc(batch.num_rows() as u64);

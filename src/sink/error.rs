@@ -41,6 +41,8 @@ pub enum SinkError {
         path: String,
         /// The cause (redacted).
         message: String,
+        /// Whether the cause was the network or the service, so a retry may succeed.
+        transient: bool,
     },
     /// Writing Parquet failed.
     #[error("writing Parquet file `{path}` failed: {message}")]
@@ -49,6 +51,8 @@ pub enum SinkError {
         path: String,
         /// The cause (redacted).
         message: String,
+        /// Whether the cause was the network or the service, so a retry may succeed.
+        transient: bool,
     },
     /// A manifest could not be encoded or decoded.
     #[error("manifest `{path}`: {message}")]
@@ -67,6 +71,7 @@ impl SinkError {
             operation,
             path: path.to_string(),
             message: redact(&err.to_string()),
+            transient: transient_cause(err),
         }
     }
 
@@ -75,8 +80,56 @@ impl SinkError {
         SinkError::Parquet {
             path: path.to_string(),
             message: redact(&err.to_string()),
+            transient: transient_cause(err),
         }
     }
+
+    /// Whether writing again from the start may succeed: the store could not be reached or
+    /// answered with a server error after its own request retries (not: access denied, a
+    /// missing container, a bad configuration, an encoding error).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SinkError::Store { transient, .. } | SinkError::Parquet { transient, .. } => *transient,
+            _ => false,
+        }
+    }
+}
+
+/// Walk an error's causes to the object store or I/O error underneath and classify it.
+fn transient_cause(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(os) = e.downcast_ref::<object_store::Error>() {
+            // Generic carries transport and server errors once the request retries ran out;
+            // every other variant is a definite answer (not found, denied, precondition, ...).
+            return matches!(os, object_store::Error::Generic { .. });
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.get_ref() {
+                // `io::Error::source` skips the wrapped error itself: look at it directly.
+                Some(inner) => {
+                    cur = Some(inner);
+                    continue;
+                }
+                None => {
+                    use std::io::ErrorKind::*;
+                    return matches!(
+                        io.kind(),
+                        ConnectionRefused
+                            | ConnectionReset
+                            | ConnectionAborted
+                            | NotConnected
+                            | BrokenPipe
+                            | TimedOut
+                            | Interrupted
+                            | UnexpectedEof
+                    );
+                }
+            }
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// Query parameters whose values are secret or reveal a SAS token's shape.
@@ -169,6 +222,40 @@ fn redact_authorization(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parquet::errors::ParquetError;
+
+    fn generic() -> object_store::Error {
+        object_store::Error::Generic {
+            store: "MicrosoftAzure",
+            source: "error sending request: connection refused".into(),
+        }
+    }
+
+    #[test]
+    fn transport_and_server_errors_are_transient_answers_are_not() {
+        assert!(SinkError::store("put", "p", &generic()).is_transient());
+        let denied = object_store::Error::PermissionDenied {
+            path: "p".into(),
+            source: "403".into(),
+        };
+        assert!(!SinkError::store("put", "p", &denied).is_transient());
+        // The way BufWriter and AsyncArrowWriter wrap a failed upload: Parquet(io(object_store)).
+        let wrapped =
+            |e: object_store::Error| ParquetError::External(Box::new(std::io::Error::other(e)));
+        assert!(SinkError::parquet("p", &wrapped(generic())).is_transient());
+        assert!(!SinkError::parquet("p", &wrapped(denied)).is_transient());
+        let reset = ParquetError::External(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert!(SinkError::parquet("p", &reset).is_transient());
+        let encoding = ParquetError::General("cannot encode".into());
+        assert!(!SinkError::parquet("p", &encoding).is_transient());
+        let config = SinkError::Config {
+            destination: "d".into(),
+            message: "bad".into(),
+        };
+        assert!(!config.is_transient());
+    }
 
     #[test]
     fn redacts_sas_signature_and_expiry() {

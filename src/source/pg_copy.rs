@@ -185,6 +185,7 @@ fn show(v: &[u8], dt: &arrow::datatypes::DataType) -> String {
         {
             "-infinity".into()
         }
+        D::Timestamp(..) if v.len() == 8 => timestamp_text(be_i64(v)),
         D::FixedSizeBinary(16) if v.len() == 16 => uuid::Uuid::from_slice(v)
             .map(|u| u.to_string())
             .unwrap_or_default(),
@@ -193,6 +194,34 @@ fn show(v: &[u8], dt: &arrow::datatypes::DataType) -> String {
             _ => format!("<{} bytes>", v.len()),
         },
     }
+}
+
+/// A PostgreSQL timestamp (µs since 2000-01-01) as `YYYY-MM-DD HH:MM:SS[.ffffff]`, for any
+/// value (also beyond chrono's and Arrow's range), by the days-to-civil algorithm.
+fn timestamp_text(micros: i64) -> String {
+    const DAY: i64 = 86_400_000_000;
+    let (days, rem) = (micros.div_euclid(DAY), micros.rem_euclid(DAY));
+    let z = days + 10_957 + 719_468; // days since 0000-03-01
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let secs = rem / 1_000_000;
+    let frac = rem % 1_000_000;
+    let mut out = format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 {
+        out.push_str(&format!(".{frac:06}"));
+    }
+    out
 }
 
 fn row_key(row: &[u8], keys: &[usize], schema: &SchemaRef) -> Option<String> {

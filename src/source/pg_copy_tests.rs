@@ -267,3 +267,24 @@ fn truncated_and_foreign_streams_fail() {
         "field count mismatch"
     );
 }
+
+#[test]
+fn timestamps_in_errors_are_shown_as_dates_even_beyond_arrow() {
+    assert_eq!(timestamp_text(0), "2000-01-01 00:00:00");
+    assert_eq!(timestamp_text(-1), "1999-12-31 23:59:59.999999");
+    assert_eq!(timestamp_text(-EPOCH_MICROS), "1970-01-01 00:00:00");
+    // 2024-02-29 12:34:56.5, leap day.
+    assert_eq!(
+        timestamp_text(762_525_296_500_000),
+        "2024-02-29 12:34:56.500000"
+    );
+    // PostgreSQL's last timestamp, beyond chrono and Arrow µs: 294276-12-31 23:59:59.999999.
+    assert_eq!(
+        timestamp_text(9_223_371_331_199_999_999),
+        "294276-12-31 23:59:59.999999"
+    );
+    assert_eq!(
+        timestamp_text(-211_813_488_000_000_000),
+        "-4713-11-24 00:00:00"
+    );
+}

@@ -1,6 +1,8 @@
 //! ADLS Gen2 destination against Azurite (127.0.0.1:10000, started by `scripts/azurite.sh`).
 //! Each test uses its own container; the mid-run failure test starts its own Azurite.
 
+#[path = "azure_faults.rs"]
+mod faults;
 #[path = "azure_helpers.rs"]
 mod helpers;
 
@@ -242,88 +244,4 @@ fn a_file_of_several_upload_parts_round_trips() {
         })
         .sum::<i64>();
     assert_eq!(ids, (1..=120000i64).sum::<i64>());
-}
-
-#[test]
-fn azurite_stopped_mid_run_fails_the_job_and_the_rerun_commits_once() {
-    if !azurite() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let Some(mut own) = OwnAzurite::start(port, data.path()) else {
-        return;
-    };
-    let c = container("midrun");
-    sample_on_azurite(
-        dir.path(),
-        &c,
-        port,
-        "part_size_mib = 1\nmax_retries = 1\nretry_timeout_secs = 2\n",
-    );
-    let mut child = Command::new(support::bin())
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "--config",
-            "ingestion_config.xlsx",
-            "--jobs",
-            "demo_orders_incr",
-        ])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ingest starts");
-    // Kill Azurite once the first upload parts have landed.
-    let started = Instant::now();
-    while own.stored_bytes() == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no upload reached Azurite"
-        );
-        if child.try_wait().ok().flatten().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    own.kill();
-    let out = child.wait_with_output().expect("ingest ends");
-    let text = support::text(&out);
-    assert_eq!(support::code(&out), 1, "the job fails: {text}");
-    assert!(text.contains("FAILED"), "{text}");
-    let state = dir
-        .path()
-        .join("metadata")
-        .join("state")
-        .join("demo_orders_incr.json");
-    assert!(!state.exists(), "state unchanged after the failed load");
-    let watermarks =
-        std::fs::read_to_string(dir.path().join("metadata/watermarks.json")).unwrap_or_default();
-    assert!(!watermarks.contains("demo_orders_incr"), "{watermarks}");
-
-    let own = OwnAzurite::start(port, data.path()).expect("Azurite restarts");
-    assert!(
-        manifests(own.port, &c, "demo_orders").is_empty(),
-        "no manifest for the half-written load"
-    );
-    let out = run(dir.path(), &["--jobs", "demo_orders_incr"]);
-    assert_eq!(support::code(&out), 0, "{}", support::text(&out));
-    let loads = manifests(own.port, &c, "demo_orders");
-    assert_eq!(loads.len(), 1, "{loads:?}");
-    assert_eq!(loads[0]["rows"], 120000);
-    assert_eq!(loads[0]["window"]["to"], "2024-01-20T08:19:54");
-    let files: Vec<&str> = loads[0]["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter_map(|f| f["path"].as_str())
-        .collect();
-    let mut rows = 0;
-    for f in files {
-        rows += support::parquet_rows(&[download(own.port, &c, f, dir.path())]);
-    }
-    assert_eq!(rows, 120000);
-    assert!(state.exists(), "state committed by the rerun");
 }

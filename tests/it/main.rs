@@ -2,6 +2,7 @@
 
 mod azure;
 mod cli;
+mod content;
 mod e2e;
 mod faults;
 mod mssql;

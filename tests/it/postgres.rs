@@ -338,4 +338,5 @@ fn all_types_round_trip_exactly() {
     );
 }
 
+mod content;
 mod runs;

@@ -125,6 +125,16 @@ pub fn load_with_env(
             source: e,
         },
     })?;
+    parse(path, bytes, env)
+}
+
+/// Parse the bytes of a secrets file named `path` (used in messages and to resolve relative
+/// paths), applying `env` overrides. Never panics, whatever the bytes.
+pub fn parse(
+    path: &Path,
+    bytes: Vec<u8>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(Secrets, Vec<Issue>), SecretsError> {
     let text = String::from_utf8(bytes).map_err(|_| SecretsError::NotUtf8 {
         path: path.to_path_buf(),
     })?;
