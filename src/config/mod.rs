@@ -1,5 +1,6 @@
 //! Configuration: the workbook and secrets, loaded and validated into typed jobs.
 
+pub mod blanks;
 pub mod cell;
 pub mod demo_db;
 pub mod issue;

@@ -3,7 +3,7 @@
 //! Each returns a [`Problem`] (message + optional hint) that the validator places at a cell.
 
 use crate::config::job::SourceType;
-use crate::config::secrets::Secrets;
+use crate::config::secrets::{Secrets, SourceSecret};
 
 /// Longest job id or identifier accepted.
 pub const MAX_NAME_LEN: usize = 128;
@@ -33,6 +33,27 @@ impl Problem {
     }
 }
 
+/// Characters of a value shown in a message before it is cut short.
+const SHOWN_CHARS: usize = 60;
+
+/// A workbook or secrets value made safe to quote in a message: control, invisible and
+/// combining characters escaped (`\0`, `\u{202e}`), and anything longer than 60 characters cut
+/// to its start plus `… (N characters)`, so a 1 MB cell never floods the terminal.
+pub fn shown(s: &str) -> String {
+    let count = s.chars().count();
+    let mut out = String::new();
+    for c in s.chars().take(SHOWN_CHARS) {
+        match c {
+            '\\' | '"' | '\'' => out.push(c),
+            _ => out.extend(c.escape_debug()),
+        }
+    }
+    if count > SHOWN_CHARS {
+        out.push_str(&format!("… ({count} characters)"));
+    }
+    out
+}
+
 /// A job id: `[A-Za-z0-9_.-]+`, at most 128 characters, not starting with `.`.
 pub fn job_id(s: &str) -> Result<(), Problem> {
     let hint = "use letters, digits, `_`, `.` and `-` only, e.g. sales_orders";
@@ -40,6 +61,7 @@ pub fn job_id(s: &str) -> Result<(), Problem> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
     {
+        let bad = shown(&bad.to_string());
         return Err(Problem::new(format!("`{bad}` is not allowed in a job_id")).hint(hint));
     }
     if s.starts_with('.') {
@@ -57,7 +79,7 @@ pub fn job_id(s: &str) -> Result<(), Problem> {
 /// with the closing quote doubled inside and no control characters), at most 128 characters.
 pub fn identifier(s: &str) -> Result<(), Problem> {
     let bad = || {
-        Problem::new(format!("`{s}` is not a plain or quoted name")).hint(
+        Problem::new(format!("`{}` is not a plain or quoted name", shown(s))).hint(
             "write one column or table name; quote names with spaces or symbols as \"My Name\" \
              (schema goes in schema_name, conditions in query_filter)",
         )
@@ -194,6 +216,7 @@ pub fn azure_container(s: &str) -> Result<(), Problem> {
         .zip(s.chars().last())
         .is_some_and(|(a, z)| a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric());
     if !(3..=63).contains(&s.len()) || !ok_chars || !ok_ends || s.contains("--") {
+        let s = shown(s);
         return Err(Problem::new(format!("`{s}` is not a valid Azure container name")).hint(hint));
     }
     Ok(())
@@ -207,6 +230,7 @@ pub fn local_container(s: &str) -> Result<(), Problem> {
         || s.contains("..")
         || s.chars().any(char::is_control);
     if bad {
+        let s = shown(s);
         return Err(Problem::new(format!("`{s}` is not a single safe folder name")).hint(hint));
     }
     Ok(())
@@ -242,6 +266,7 @@ fn secrets_name(secrets: &Secrets) -> String {
 pub fn source_section(secrets: &Secrets, name: &str, ty: SourceType) -> Result<(), Problem> {
     let file = secrets_name(secrets);
     let Some((section, s)) = secrets.source_for(name, ty) else {
+        let name = shown(name);
         let msg = if name.eq_ignore_ascii_case(ty.key()) {
             format!("no [sources.{name}] in {file}")
         } else {
@@ -259,9 +284,38 @@ pub fn source_section(secrets: &Secrets, name: &str, ty: SourceType) -> Result<(
         ))
         .hint(format!("fix source_type here or `type` in {file}"))),
         Err(k) if !k.is_empty() => Err(Problem::new(format!(
-            "[sources.{section}] has an unknown type `{k}`"
+            "[sources.{section}] has an unknown type `{}`",
+            shown(k)
         ))),
-        _ => Ok(()),
+        _ => connection_keys(section, s, ty, &file),
+    }
+}
+
+/// The keys a source of type `ty` cannot connect without (PostgreSQL has defaults for all).
+fn connection_keys(
+    section: &str,
+    s: &SourceSecret,
+    ty: SourceType,
+    file: &str,
+) -> Result<(), Problem> {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let missing = match ty {
+        SourceType::PostgreSql => None,
+        SourceType::MySql | SourceType::MsSql => {
+            (s.url.is_none() && !set(&s.host)).then_some("no `host` (or `url`)")
+        }
+        SourceType::Oracle => {
+            let addressed =
+                set(&s.host) && (set(&s.service_name) || set(&s.sid) || set(&s.database));
+            (!set(&s.connect_string) && !addressed)
+                .then_some("no `connect_string`, nor `host` with `service_name` or `sid`")
+        }
+        SourceType::Sqlite => s.path.is_none().then_some("no `path` (the database file)"),
+    };
+    match missing {
+        Some(what) => Err(Problem::new(format!("[sources.{section}] has {what}"))
+            .hint(format!("add it to [sources.{section}] in {file}"))),
+        None => Ok(()),
     }
 }
 
@@ -271,6 +325,7 @@ pub fn destination_section(secrets: &Secrets, dest: &str) -> Result<(), Problem>
         return Ok(());
     }
     let file = secrets_name(secrets);
+    let dest = shown(dest);
     let have: Vec<&str> = secrets.destinations.keys().map(String::as_str).collect();
     let hint = if have.is_empty() {
         format!("add a [destinations.{dest}] section to {file}")

@@ -184,3 +184,74 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn shown_escapes_invisible_characters_and_cuts_long_values() {
+    assert_eq!(shown("orders"), "orders");
+    assert_eq!(shown("a\\b\"c"), "a\\b\"c");
+    assert_eq!(shown("a\0b\tc"), "a\\0b\\tc");
+    assert_eq!(shown("abc\u{202e}"), "abc\\u{202e}");
+    assert_eq!(shown("\u{301}"), "\\u{301}");
+    assert_eq!(shown("📈"), "📈");
+    let long = shown(&"x".repeat(1 << 20));
+    assert_eq!(long, format!("{}… (1048576 characters)", "x".repeat(60)));
+    // Messages quoting values use it.
+    let p = identifier(&"a b".repeat(100_000)).unwrap_err();
+    assert!(p.message.len() < 200, "{}", p.message);
+    assert_eq!(
+        job_id("a\u{202e}b").unwrap_err().message,
+        "`\\u{202e}` is not allowed in a job_id"
+    );
+}
+
+#[test]
+fn sources_need_the_keys_to_connect() {
+    use crate::config::secrets::SourceSecret;
+    let mut secrets = Secrets::default();
+    let mut add = |name: &str, s: SourceSecret| secrets.sources.insert(name.into(), s);
+    add("my", SourceSecret::default());
+    add(
+        "my_url",
+        SourceSecret {
+            url: Some(crate::config::secrets::Secret::new("mysql://h/db")),
+            ..SourceSecret::default()
+        },
+    );
+    add(
+        "ora",
+        SourceSecret {
+            host: Some("h".into()),
+            ..SourceSecret::default()
+        },
+    );
+    add(
+        "ora_ok",
+        SourceSecret {
+            host: Some("h".into()),
+            sid: Some("XE".into()),
+            ..SourceSecret::default()
+        },
+    );
+    add("lite", SourceSecret::default());
+    let msg = |name, ty| source_section(&secrets, name, ty).map_err(|p| p.message);
+    assert_eq!(
+        msg("my", SourceType::MySql),
+        Err("[sources.my] has no `host` (or `url`)".into())
+    );
+    assert_eq!(
+        msg("my", SourceType::MsSql),
+        Err("[sources.my] has no `host` (or `url`)".into())
+    );
+    assert_eq!(msg("my", SourceType::PostgreSql), Ok(()));
+    assert_eq!(msg("my_url", SourceType::MySql), Ok(()));
+    assert!(
+        msg("ora", SourceType::Oracle)
+            .unwrap_err()
+            .contains("service_name")
+    );
+    assert_eq!(msg("ora_ok", SourceType::Oracle), Ok(()));
+    assert_eq!(
+        msg("lite", SourceType::Sqlite),
+        Err("[sources.lite] has no `path` (the database file)".into())
+    );
+}

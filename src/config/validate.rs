@@ -1,5 +1,6 @@
 //! Workbook rows → typed [`Job`]s, collecting every problem in one pass. Pure: no I/O.
 
+use crate::config::blanks::Blank;
 use crate::config::cell;
 use crate::config::issue::{self, Issue, Location, Severity};
 use crate::config::job::{DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SourceType};
@@ -135,9 +136,21 @@ impl RowCtx<'_> {
         }
     }
 
+    /// Why the cell of `key` in this row reads as empty, if the sheet knows.
+    fn blank(&self, key: &str) -> Option<&Blank> {
+        match self.at(key) {
+            Location::Cell { row, col, .. } => self.sheet.blanks.get(&(row, col)),
+            _ => None,
+        }
+    }
+
     fn error(&mut self, key: &str, p: Problem) {
         self.failed = true;
-        let mut issue = Issue::error(self.at(key), key, p.message);
+        let mut message = p.message;
+        if let Some(more) = self.blank(key).and_then(Blank::explain) {
+            message.push_str(&more);
+        }
+        let mut issue = Issue::error(self.at(key), key, message);
         issue.hint = p.hint;
         self.issues.push(issue);
     }
@@ -171,7 +184,9 @@ impl RowCtx<'_> {
     fn require<T>(&mut self, key: &'static str, v: Option<T>, reason: &'static str) -> Option<T> {
         if v.is_none() && self.is_empty(key) {
             self.failed = true;
-            if self.sheet.column_of(key).is_some() {
+            if self.blank(key) == Some(&Blank::Formula) {
+                // Already reported where the sheet was read.
+            } else if self.sheet.column_of(key).is_some() {
                 self.error(key, Problem::new(reason));
             } else if !REQUIRED.contains(&key) {
                 let entry = self.needs.entry(key).or_insert((reason, Vec::new()));
@@ -218,7 +233,11 @@ impl RowCtx<'_> {
                         } else {
                             " (ignoring case)"
                         };
-                        let msg = format!("duplicate job_id{how}, first used in row {first}");
+                        let col = self.sheet.column_of("job_id").unwrap_or_default();
+                        let first_cell = self.sheet.cell(*first, col);
+                        let msg = format!(
+                            "duplicate job_id{how}, first used in row {first} ({first_cell})"
+                        );
                         let hint = "job ids name state and output: make each one unique";
                         self.error("job_id", Problem::new(msg).hint(hint));
                     }
@@ -267,7 +286,7 @@ impl RowCtx<'_> {
             .and_then(|t| match LoadType::parse(&t) {
                 Some(l) => Some(l),
                 None => {
-                    let p = Problem::new(format!("`{t}` is not a load_type"))
+                    let p = Problem::new(format!("`{}` is not a load_type", rules::shown(&t)))
                         .hint("use FULL or INCREMENTAL");
                     self.error("load_type", p);
                     None
@@ -357,7 +376,7 @@ impl RowCtx<'_> {
                 None
             }
             None => {
-                let p = Problem::new(format!("`{t}` is not a source_type"))
+                let p = Problem::new(format!("`{}` is not a source_type", rules::shown(&t)))
                     .hint("use PostgreSQL, MSSQL, Oracle, MySQL or SQLite");
                 self.error("source_type", p);
                 None
@@ -377,6 +396,7 @@ impl RowCtx<'_> {
         if kinds.iter().any(|k| CursorValue::parse(*k, &text).is_ok()) {
             return Some(text);
         }
+        let text = rules::shown(&text);
         let p = Problem::new(format!("`{text}` is not a number, date or timestamp"))
             .hint("e.g. 12345, 2024-01-15 or 2024-01-15T08:30:00");
         self.error("last_watermark", p);

@@ -73,7 +73,11 @@ fn secrets() -> Secrets {
     };
     s.sources.insert("demo".into(), sqlite("demo.sqlite"));
     s.sources.insert("pg_wrong".into(), sqlite("x.sqlite"));
-    s.sources.insert("mysql".into(), SourceSecret::default());
+    let host_only = SourceSecret {
+        host: Some("db".into()),
+        ..SourceSecret::default()
+    };
+    s.sources.insert("mysql".into(), host_only);
     s.destinations.insert(
         "output".into(),
         DestinationSecret {
@@ -172,8 +176,9 @@ fn duplicate_job_ids_are_reported_at_the_later_cell() {
     assert_eq!(
         lines(&v),
         [
-            "SourceConfig!A4 job_id duplicate job_id, first used in row 2",
-            "SourceConfig!A5 job_id duplicate job_id (ignoring case), first used in row 3",
+            "SourceConfig!A4 job_id duplicate job_id, first used in row 2 (SourceConfig!A2)",
+            "SourceConfig!A5 job_id duplicate job_id (ignoring case), first used in row 3 \
+             (SourceConfig!A3)",
         ]
     );
     assert_eq!(v.jobs.iter().map(|j| j.row).collect::<Vec<_>>(), [2, 3]);

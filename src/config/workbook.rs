@@ -4,6 +4,7 @@
 //! keys of [`COLUMNS`], skips blank rows and keeps every other cell with its position.
 //! [`crate::config::validate`] gives the cells their meaning.
 
+use crate::config::blanks::{self, Blank};
 use crate::config::issue::{Issue, Location, Severity};
 use crate::config::job::COLUMNS;
 use calamine::{Data, Reader, Xlsx};
@@ -105,8 +106,10 @@ pub struct Sheet {
     pub columns: Vec<Column>,
     /// The non-blank rows below the header, top to bottom.
     pub rows: Vec<Row>,
-    /// Header problems (unknown, duplicate or empty headers).
+    /// Header problems (unknown, duplicate or empty headers), and formulas without a result.
     pub issues: Vec<Issue>,
+    /// Cells that read as empty for a reason worth telling: keyed by (1-based row, column).
+    pub blanks: BTreeMap<(u32, u32), Blank>,
 }
 
 impl Sheet {
@@ -133,11 +136,14 @@ impl Sheet {
     }
 }
 
-/// The canonical key of a header: case, surrounding spaces, spaces and `_` are ignored.
+/// The canonical key of a header: case, spaces, `_`, a byte order mark and zero-width
+/// characters are ignored.
 pub fn column_key(header: &str) -> Option<&'static str> {
     let norm = |s: &str| -> String {
         s.chars()
-            .filter(|c| !c.is_whitespace() && *c != '_')
+            .filter(|c| {
+                !c.is_whitespace() && !matches!(c, '_' | '\u{feff}' | '\u{200b}'..='\u{200d}')
+            })
             .flat_map(char::to_lowercase)
             .collect()
     };
@@ -202,6 +208,12 @@ pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Sheet, WorkbookError> {
     };
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let sheets = book.sheet_names();
+    if sheets.is_empty() {
+        return Err(WorkbookError::Corrupt {
+            path: p(),
+            reason: "it lists no worksheets (xl/workbook.xml is missing or damaged)".to_string(),
+        });
+    }
     let Some(name) = sheets
         .iter()
         .find(|s| s.as_str() == SHEET_NAME)
@@ -215,10 +227,15 @@ pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Sheet, WorkbookError> {
         return Err(WorkbookError::NoSheet { path: p(), sheets });
     };
     let range = book.worksheet_range(&name).map_err(corrupt)?;
-    read_range(&name, &range).ok_or(WorkbookError::EmptySheet {
+    let mut sheet = read_range(&name, &range).ok_or(WorkbookError::EmptySheet {
         path: p(),
-        sheet: name,
-    })
+        sheet: name.clone(),
+    })?;
+    // Best effort: a workbook whose formulas or merged cells cannot be listed still loads.
+    let formulas = book.worksheet_formula(&name).ok();
+    let merged = book.merge_cells_by_sheet_name(&name).unwrap_or_default();
+    blanks::annotate(&mut sheet, formulas.as_ref(), &merged);
+    Ok(sheet)
 }
 
 /// True when a cell holds nothing a person would see as a value.
@@ -233,13 +250,22 @@ fn blank(d: &Data) -> bool {
 /// Interpret a calamine range (which may start anywhere) as header + rows; None when blank.
 pub(crate) fn read_range(name: &str, range: &calamine::Range<Data>) -> Option<Sheet> {
     let (row0, col0) = range.start()?;
-    let mut rows = range
+    let rows: Vec<(u32, &[Data])> = range
         .rows()
         .enumerate()
         .map(|(i, cells)| (row0 + i as u32 + 1, cells))
-        .filter(|(_, cells)| !cells.iter().all(blank));
-    let (header_row, header_cells) = rows.next()?;
-    let data: Vec<(u32, &[Data])> = rows.collect();
+        .filter(|(_, cells)| !cells.iter().all(blank))
+        .collect();
+    // The header is the first row naming a known column (a title above it is skipped),
+    // else the first non-blank row.
+    let known = |cells: &[Data]| {
+        cells.iter().any(
+            |d| matches!(crate::config::cell::text(d), Ok(Some(t)) if column_key(&t).is_some()),
+        )
+    };
+    let at = rows.iter().position(|(_, c)| known(c)).unwrap_or(0);
+    let (header_row, header_cells) = *rows.get(at)?;
+    let data = &rows[at + 1..];
 
     let mut sheet = Sheet {
         name: name.to_string(),
@@ -247,6 +273,7 @@ pub(crate) fn read_range(name: &str, range: &calamine::Range<Data>) -> Option<Sh
         columns: Vec::new(),
         rows: Vec::new(),
         issues: Vec::new(),
+        blanks: BTreeMap::new(),
     };
     let mut first_at: BTreeMap<&'static str, u32> = BTreeMap::new();
     for (i, value) in header_cells.iter().enumerate() {
@@ -273,7 +300,7 @@ pub(crate) fn read_range(name: &str, range: &calamine::Range<Data>) -> Option<Sh
             None => sheet.issues.push(Issue {
                 severity: Severity::Warning,
                 at,
-                column: header.clone(),
+                column: crate::config::rules::shown(&header),
                 message: "unknown column, ignored".to_string(),
                 hint: Some(
                     "check the spelling; `ingest generate-sample` writes every column".to_string(),
@@ -300,7 +327,7 @@ pub(crate) fn read_range(name: &str, range: &calamine::Range<Data>) -> Option<Sh
         sheet.columns.push(Column { index, header, key });
     }
 
-    for (row, cells) in data {
+    for &(row, cells) in data {
         let mut map = BTreeMap::new();
         for column in &sheet.columns {
             let Some(key) = column.key else { continue };

@@ -211,7 +211,7 @@ fn duplicate_job_ids() {
     );
     assert_eq!(
         lines(&run(&p)),
-        ["SourceConfig!A4 job_id duplicate job_id, first used in row 2"]
+        ["SourceConfig!A4 job_id duplicate job_id, first used in row 2 (SourceConfig!A2)"]
     );
 }
 

@@ -12,7 +12,10 @@ pub(super) fn check_source(ctx: &mut Ctx, name: &str, s: &SourceSecret) {
             Severity::Error,
             &format!("sources.{name}.type"),
             "type",
-            format!("[sources.{name}] has an unknown type `{kind}`"),
+            format!(
+                "[sources.{name}] has an unknown type `{}`",
+                crate::config::rules::shown(kind)
+            ),
             Some("use postgresql, mssql, oracle, mysql or sqlite".into()),
         );
     }
