@@ -5,6 +5,7 @@ pub mod cell;
 pub mod demo_db;
 pub mod issue;
 pub mod job;
+mod row;
 pub mod rules;
 pub mod sample;
 pub mod secrets;

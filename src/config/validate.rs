@@ -1,18 +1,17 @@
 //! Workbook rows → typed [`Job`]s, collecting every problem in one pass. Pure: no I/O.
 
-use crate::config::blanks::Blank;
 use crate::config::cell;
 use crate::config::issue::{self, Issue, Location, Severity};
 use crate::config::job::{DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SourceType};
+use crate::config::row::RowCtx;
 use crate::config::rules::{self, Problem};
 use crate::config::secrets::Secrets;
-use crate::config::workbook::{Row, Sheet};
+use crate::config::workbook::Sheet;
 use crate::plan::cursor::{CursorKind, CursorValue};
-use calamine::Data;
 use std::collections::BTreeMap;
 
 /// Columns every row must fill.
-const REQUIRED: &[&str] = &[
+pub(super) const REQUIRED: &[&str] = &[
     "job_id",
     "source_type",
     "source_name",
@@ -107,119 +106,7 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
     Validation { jobs, issues }
 }
 
-/// Validation state for one row.
-struct RowCtx<'a> {
-    sheet: &'a Sheet,
-    row: &'a Row,
-    secrets: &'a Secrets,
-    issues: &'a mut Vec<Issue>,
-    failed: bool,
-    /// Conditionally required columns absent from the header: key → (reason, rows needing it).
-    needs: &'a mut BTreeMap<&'static str, (&'static str, Vec<u32>)>,
-}
-
 impl RowCtx<'_> {
-    /// The cell of `key` in this row (even when empty), or the whole row if the column is absent.
-    fn at(&self, key: &str) -> Location {
-        let col = self
-            .row
-            .cells
-            .get(key)
-            .map(|c| c.col)
-            .or_else(|| self.sheet.column_of(key));
-        match col {
-            Some(col) => self.sheet.cell(self.row.row, col),
-            None => Location::Row {
-                sheet: self.sheet.name.clone(),
-                row: self.row.row,
-            },
-        }
-    }
-
-    /// Why the cell of `key` in this row reads as empty, if the sheet knows.
-    fn blank(&self, key: &str) -> Option<&Blank> {
-        match self.at(key) {
-            Location::Cell { row, col, .. } => self.sheet.blanks.get(&(row, col)),
-            _ => None,
-        }
-    }
-
-    fn error(&mut self, key: &str, p: Problem) {
-        self.failed = true;
-        let mut message = p.message;
-        if let Some(more) = self.blank(key).and_then(Blank::explain) {
-            message.push_str(&more);
-        }
-        let mut issue = Issue::error(self.at(key), key, message);
-        issue.hint = p.hint;
-        self.issues.push(issue);
-    }
-
-    fn value(&self, key: &str) -> &Data {
-        static EMPTY: Data = Data::Empty;
-        self.row.cells.get(key).map_or(&EMPTY, |c| &c.value)
-    }
-
-    /// Type a cell; a typing error becomes an issue and `None`.
-    fn typed<T>(&mut self, key: &str, f: fn(&Data) -> Result<Option<T>, String>) -> Option<T> {
-        match f(self.value(key)) {
-            Ok(v) => v,
-            Err(m) => {
-                self.error(key, Problem::new(m));
-                None
-            }
-        }
-    }
-
-    /// True when the cell is absent or holds only blanks (a typing error is not empty).
-    fn is_empty(&self, key: &str) -> bool {
-        matches!(cell::text(self.value(key)), Ok(None))
-    }
-
-    fn text(&mut self, key: &str) -> Option<String> {
-        self.typed(key, cell::text)
-    }
-
-    /// A value that must be present when `needed`; `reason` is the "required when" sentence.
-    fn require<T>(&mut self, key: &'static str, v: Option<T>, reason: &'static str) -> Option<T> {
-        if v.is_none() && self.is_empty(key) {
-            self.failed = true;
-            if self.blank(key) == Some(&Blank::Formula) {
-                // Already reported where the sheet was read.
-            } else if self.sheet.column_of(key).is_some() {
-                self.error(key, Problem::new(reason));
-            } else if !REQUIRED.contains(&key) {
-                let entry = self.needs.entry(key).or_insert((reason, Vec::new()));
-                entry.1.push(self.row.row);
-            }
-        }
-        v
-    }
-
-    /// A name checked by [`rules::identifier`].
-    fn ident(&mut self, key: &str) -> Option<String> {
-        let v = self.text(key)?;
-        match rules::identifier(&v) {
-            Ok(()) => Some(v),
-            Err(p) => {
-                self.error(key, p);
-                None
-            }
-        }
-    }
-
-    /// An integer in `1..=max`, or `default` when empty.
-    fn count(&mut self, key: &str, max: i64, default: usize) -> usize {
-        match self.typed(key, cell::integer) {
-            None => default,
-            Some(n) if (1..=max).contains(&n) => n as usize,
-            Some(_) => {
-                self.error(key, Problem::new(format!("must be between 1 and {max}")));
-                default
-            }
-        }
-    }
-
     fn job(&mut self, first_id: &mut BTreeMap<String, (u32, String)>) -> Option<Job> {
         let job_id = self.text("job_id");
         let job_id = self.require("job_id", job_id, "required");

@@ -5,7 +5,7 @@ use super::*;
 use crate::config::job::COLUMNS;
 use crate::config::secrets::{DestinationSecret, SourceSecret};
 use crate::config::workbook::read_range;
-use calamine::{CellErrorType, ExcelDateTime, ExcelDateTimeType, Range};
+use calamine::{CellErrorType, Data, ExcelDateTime, ExcelDateTimeType, Range};
 
 fn s(v: &str) -> Data {
     Data::String(v.to_string())
