@@ -9,4 +9,5 @@ mod mysql;
 mod oracle;
 mod postgres;
 mod recovery;
+mod secrets_sweep;
 mod support;
