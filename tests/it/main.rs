@@ -4,6 +4,7 @@ mod azure;
 mod cli;
 mod e2e;
 mod faults;
+mod injection;
 mod mssql;
 mod mysql;
 mod oracle;
