@@ -387,6 +387,13 @@ async fn run_extract(
         infinity,
         spec.key_columns.clone(),
     );
+    // COPY goes out as a simple query, which runs every statement of its text: a filter or
+    // query that closes the COPY's parentheses could add its own (`COMMIT; DROP …`). Parsing it
+    // first as one prepared statement rejects any text that is more than one statement.
+    (&mut conn)
+        .prepare(exec(&sql))
+        .await
+        .map_err(|e| query_err(e, &sql))?;
     let mut out = Vec::new();
     {
         let mut stream = conn

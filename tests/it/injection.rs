@@ -14,10 +14,10 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// [`support::HEADER`] plus `source_query` and `partition_column`.
+/// [`support::HEADER`] plus `source_query`, `partition_column` and `query_filter`.
 pub(crate) fn header() -> Vec<&'static str> {
     let mut h = support::HEADER.to_vec();
-    h.extend(["source_query", "partition_column"]);
+    h.extend(["source_query", "partition_column", "query_filter"]);
     h
 }
 
@@ -36,6 +36,7 @@ pub(crate) struct Job<'a> {
     pub parallelism: &'a str,
     pub query: &'a str,
     pub partition: &'a str,
+    pub filter: &'a str,
 }
 
 impl<'a> Job<'a> {
@@ -61,6 +62,7 @@ impl<'a> Job<'a> {
             parallelism: "",
             query: "",
             partition: "",
+            filter: "",
         }
     }
 
@@ -83,6 +85,7 @@ impl<'a> Job<'a> {
             "output",
             self.query,
             self.partition,
+            self.filter,
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! MariaDB: a table and columns whose names hold backticks and SQL fragments, named in the
 //! workbook with `"…"` and `` `…` `` quoting, load exactly (FULL in parallel chunks,
-//! INCREMENTAL); the sentinel table survives, and so it does against a `source_query` that
-//! tries to break out of its subquery.
+//! INCREMENTAL); the sentinel table survives, and so it does against a `source_query` or a
+//! `query_filter` that tries to break out of its statement.
 
 use super::{Job, expected, ingest, rows_under, scratch};
 use crate::support;
@@ -108,7 +108,7 @@ fn hostile_quoted_names_load_exactly_and_drop_nothing() {
 }
 
 #[test]
-fn a_source_query_breaking_out_of_its_subquery_drops_nothing() {
+fn a_source_query_or_filter_breaking_out_drops_nothing() {
     let setup = "DROP TABLE IF EXISTS it_inj_my_sentinel2; \
                  CREATE TABLE it_inj_my_sentinel2 (id int); \
                  INSERT INTO it_inj_my_sentinel2 VALUES (7);";
@@ -118,14 +118,21 @@ fn a_source_query_breaking_out_of_its_subquery_drops_nothing() {
     let sources = "[sources.my]\ntype = \"mysql\"\nurl = \"mysql://root@127.0.0.1:3306/test\"\n";
     let query = "SELECT 1 AS one) AS src; DROP TABLE it_inj_my_sentinel2; \
                  SELECT * FROM (SELECT 1 AS one";
-    let jobs = [Job {
-        query,
-        ..Job::full("inj_my_query", "MySQL", "my", "", "q")
-    }];
+    let filter = "1=1); DROP TABLE it_inj_my_sentinel2; SELECT (1";
+    let jobs = [
+        Job {
+            query,
+            ..Job::full("inj_my_query", "MySQL", "my", "", "q")
+        },
+        Job {
+            filter,
+            ..Job::full("inj_my_filter", "MySQL", "my", "it_inj_my_sentinel2", "f")
+        },
+    ];
     let dir = scratch(sources, &jobs);
     let out = ingest(dir.path(), &["run", "--max-retries", "0"]);
     let text = support::text(&out);
     assert_eq!(support::code(&out), 1, "{text}");
-    assert!(text.contains("FAILED"), "{text}");
+    assert_eq!(text.matches("FAILED").count(), 4, "both jobs fail:\n{text}");
     assert_eq!(count("it_inj_my_sentinel2"), 1);
 }

@@ -1,7 +1,7 @@
 //! PostgreSQL: a schema, table and columns whose names are SQL fragments load exactly (FULL in
 //! parallel chunks over the hostile key, INCREMENTAL over the hostile watermark), the
-//! sentinel table survives, and a `source_query` that tries to break out of its subquery
-//! drops nothing.
+//! sentinel table survives, and a `source_query` or `query_filter` that tries to break out of
+//! its statement drops nothing.
 
 use super::{Job, expected, ingest, rows_under, scratch};
 use crate::support;
@@ -130,10 +130,12 @@ fn hostile_quoted_names_load_exactly_and_drop_nothing() {
 }
 
 #[test]
-fn a_source_query_breaking_out_of_its_subquery_drops_nothing() {
+fn a_source_query_or_filter_breaking_out_drops_nothing() {
     let setup = "DROP TABLE IF EXISTS it_inj_pg_sentinel2; \
                  CREATE TABLE it_inj_pg_sentinel2 (id int); \
-                 INSERT INTO it_inj_pg_sentinel2 VALUES (7);";
+                 INSERT INTO it_inj_pg_sentinel2 VALUES (7); \
+                 DROP TABLE IF EXISTS it_inj_pg_src; CREATE TABLE it_inj_pg_src (id int); \
+                 INSERT INTO it_inj_pg_src VALUES (1);";
     if !exec(setup) {
         return;
     }
@@ -141,15 +143,30 @@ fn a_source_query_breaking_out_of_its_subquery_drops_nothing() {
         "[sources.pg]\ntype = \"postgresql\"\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\n";
     let query = "SELECT 1 AS one) AS src; DROP TABLE it_inj_pg_sentinel2; \
                  SELECT * FROM (SELECT 1 AS one";
-    let jobs = [Job {
-        query,
-        ..Job::full("inj_pg_query", "PostgreSQL", "pg", "", "q")
-    }];
+    // The filter aims at the binary COPY statement, which PostgreSQL receives as simple query.
+    let filter = "true)) TO STDOUT (FORMAT binary); COMMIT; DROP TABLE it_inj_pg_sentinel2; \
+                  COPY (SELECT 1 WHERE (true";
+    let jobs = [
+        Job {
+            query,
+            ..Job::full("inj_pg_query", "PostgreSQL", "pg", "", "q")
+        },
+        Job {
+            filter,
+            ..Job::full(
+                "inj_pg_filter",
+                "PostgreSQL",
+                "pg",
+                "it_inj_pg_sentinel2",
+                "f",
+            )
+        },
+    ];
     let dir = scratch(sources, &jobs);
     let out = ingest(dir.path(), &["run", "--max-retries", "0"]);
     let text = support::text(&out);
     assert_eq!(support::code(&out), 1, "{text}");
-    assert!(text.contains("FAILED"), "{text}");
+    assert_eq!(text.matches("FAILED").count(), 4, "both jobs fail:\n{text}");
     let n = rt().block_on(async {
         let mut c = sqlx::PgConnection::connect(URL).await.expect("connect");
         sqlx::query("SELECT count(*) FROM it_inj_pg_sentinel2")

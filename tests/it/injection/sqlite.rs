@@ -1,6 +1,6 @@
 //! SQLite: a table and columns whose names are SQL fragments (one named in SQL Server
 //! `[…]` style) load exactly, FULL in parallel chunks and INCREMENTAL; the sentinel survives,
-//! also against a `source_query` that tries to break out of its subquery.
+//! also against a `source_query` or `query_filter` that tries to break out of its statement.
 
 use super::{Job, expected, ingest, rows_under, scratch};
 use crate::support;
@@ -107,12 +107,20 @@ fn hostile_quoted_names_load_exactly_and_drop_nothing() {
 }
 
 #[test]
-fn a_source_query_breaking_out_of_its_subquery_drops_nothing() {
+fn a_source_query_or_filter_breaking_out_drops_nothing() {
     let query = "SELECT 1 AS one) AS src; DROP TABLE sentinel; SELECT * FROM (SELECT 1 AS one";
-    let jobs = [Job {
-        query,
-        ..Job::full("inj_lite_query", "SQLite", "lite", "", "q")
-    }];
+    // SQLite runs every statement of a text, so this one relies on the read-only connection.
+    let filter = "1=1); DROP TABLE sentinel; SELECT * FROM sentinel WHERE (1=1";
+    let jobs = [
+        Job {
+            query,
+            ..Job::full("inj_lite_query", "SQLite", "lite", "", "q")
+        },
+        Job {
+            filter,
+            ..Job::full("inj_lite_filter", "SQLite", "lite", "sentinel", "f")
+        },
+    ];
     let dir = scratch(SOURCES, &jobs);
     let db = dir.path().join("db.sqlite");
     exec(
@@ -122,5 +130,6 @@ fn a_source_query_breaking_out_of_its_subquery_drops_nothing() {
     let out = ingest(dir.path(), &["run", "--max-retries", "0"]);
     let text = support::text(&out);
     assert_eq!(support::code(&out), 1, "{text}");
+    assert_eq!(text.matches("FAILED").count(), 4, "both jobs fail:\n{text}");
     assert_eq!(sentinel(&db), 1);
 }
