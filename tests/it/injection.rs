@@ -21,21 +21,35 @@ pub(crate) fn header() -> Vec<&'static str> {
     h
 }
 
-/// One job row for [`header`]; destination `output`, container `raw`.
+/// One job row for [`header`]; destination `output`.
 pub(crate) struct Job<'a> {
+    /// `job_id`.
     pub id: &'a str,
+    /// `source_type`.
     pub kind: &'a str,
+    /// `source_name`.
     pub source: &'a str,
+    /// `schema_name`.
     pub schema: &'a str,
+    /// `table_name`.
     pub table: &'a str,
+    /// `load_type`.
     pub load: &'a str,
+    /// `target_container`.
     pub container: &'a str,
+    /// `target_folder_path`.
     pub folder: &'a str,
+    /// `watermark_column`.
     pub watermark: &'a str,
+    /// `primary_key`.
     pub key: &'a str,
+    /// `parallelism`.
     pub parallelism: &'a str,
+    /// `source_query`.
     pub query: &'a str,
+    /// `partition_column`.
     pub partition: &'a str,
+    /// `query_filter`.
     pub filter: &'a str,
 }
 

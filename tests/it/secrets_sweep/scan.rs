@@ -133,10 +133,12 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|c| format!("{c:02x}")).collect()
 }
 
+/// The standard base64 alphabet.
 pub(crate) const STD: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/// Base64 of `b` in `alphabet`, without `=` padding.
 pub(crate) fn base64(b: &[u8], alphabet: &[u8; 64]) -> String {
     let mut s = String::new();
     for chunk in b.chunks(3) {
