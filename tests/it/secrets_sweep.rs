@@ -111,6 +111,17 @@ impl Case {
         }
         let logs = scan::files(&self.path().join("logs"));
         assert!(!logs.is_empty(), "the runs wrote a log file");
+        if expect == Expect::Success {
+            // The runs with RUST_LOG reached the drivers' own debug and trace events.
+            let log: String = logs
+                .iter()
+                .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+                .collect();
+            assert!(
+                log.contains("| DEBUG |"),
+                "no debug lines in the log:\n{log}"
+            );
+        }
         outs
     }
 
