@@ -111,8 +111,9 @@ impl Dialect {
     }
 }
 
-/// The name inside one quoted identifier (`"a""b"` → `a"b`), or `None` for a plain name.
-fn unwrap_quoted(name: &str) -> Option<String> {
+/// The name inside one quoted identifier (`"a""b"` → `a"b`, `[a]]b]` → `a]b`), or `None` for
+/// a plain name.
+pub fn unwrap_quoted(name: &str) -> Option<String> {
     let (open, close) = match name.chars().next()? {
         '"' => ('"', '"'),
         '`' => ('`', '`'),

@@ -29,20 +29,15 @@ pub struct JobPlan {
 }
 
 /// Find a workbook column name in the schema: a quoted name exactly, a plain one ignoring case.
+/// A quoted name is unwrapped as the SQL quotes it (`"a""b"` is the column `a"b`).
 pub fn column_index(schema: &Schema, name: &str) -> Result<usize, JobError> {
-    let (inner, exact) = match name.chars().next() {
-        Some('"') | Some('[') | Some('`') if name.len() >= 2 => (&name[1..name.len() - 1], true),
-        _ => (name, false),
-    };
+    let quoted = sql::unwrap_quoted(name);
     schema
         .fields()
         .iter()
-        .position(|f| {
-            if exact {
-                f.name() == inner
-            } else {
-                f.name().eq_ignore_ascii_case(inner)
-            }
+        .position(|f| match &quoted {
+            Some(inner) => f.name() == inner,
+            None => f.name().eq_ignore_ascii_case(name),
         })
         .ok_or_else(|| JobError::Plan(format!("column `{name}` is not in the source's result")))
 }
@@ -215,5 +210,30 @@ pub(super) fn print_plan(job: &Job, d: crate::plan::sql::Dialect, plan: &JobPlan
         if !params.is_empty() {
             println!("    params: {}", params.join(", "));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::Field;
+
+    #[test]
+    fn quoted_names_find_their_column_exactly() {
+        let schema = Schema::new(
+            ["x\"y", "a]b", "w`z", "Plain", "plain\"\"twice"]
+                .map(|n| Field::new(n, DataType::Int32, true))
+                .to_vec(),
+        );
+        let at = |n: &str| column_index(&schema, n).ok();
+        assert_eq!(at("\"x\"\"y\""), Some(0));
+        assert_eq!(at("[a]]b]"), Some(1));
+        assert_eq!(at("`w``z`"), Some(2));
+        assert_eq!(at("\"w`z\""), Some(2));
+        assert_eq!(at("plain"), Some(3));
+        assert_eq!(at("\"plain\""), None, "a quoted name matches case exactly");
+        assert_eq!(at("\"plain\"\"\"\"twice\""), Some(4));
+        let e = column_index(&schema, "nope").unwrap_err().to_string();
+        assert!(e.contains("`nope` is not in the source's result"), "{e}");
     }
 }

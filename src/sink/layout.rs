@@ -30,18 +30,12 @@ pub fn file_id(chunk: usize, seq: usize) -> String {
     format!("{chunk}-{seq}")
 }
 
-/// Make a workbook name safe as one path segment: strip one level of quotes (`"x"`, `[x]`,
-/// `` `x` ``) and replace `/`, `\` and control characters with `_`.
+/// Make a workbook name safe as one path segment: unwrap one quoted name as SQL reads it
+/// (`"x"`, `[x]`, `` `x` ``, doubled closing quotes undoubled) and replace `/`, `\` and control
+/// characters with `_`.
 pub fn clean_name(name: &str) -> String {
     let t = name.trim();
-    let unquoted = [('"', '"'), ('[', ']'), ('`', '`')]
-        .iter()
-        .find_map(|(open, close)| {
-            t.strip_prefix(*open)
-                .and_then(|r| r.strip_suffix(*close))
-                .filter(|_| t.len() >= 2)
-        })
-        .unwrap_or(t);
+    let unquoted = crate::plan::sql::unwrap_quoted(t).unwrap_or_else(|| t.to_string());
     let cleaned: String = unquoted
         .chars()
         .map(|c| {
@@ -186,6 +180,10 @@ mod tests {
         assert_eq!(clean_name("`t`"), "t");
         assert_eq!(clean_name("a/b\\c\u{7}"), "a_b_c_");
         assert_eq!(clean_name("\"\"x\"\""), "\"x\"");
+        // Doubled closing quotes are one quote of the name, as in SQL.
+        assert_eq!(clean_name("\"o\"\"; x\""), "o\"; x");
+        assert_eq!(clean_name("[a]]b]"), "a]b");
+        assert_eq!(clean_name("`a``b`"), "a`b");
         assert_eq!(clean_name(".."), "__");
         assert_eq!(clean_name("\""), "\"");
         let l = TableLayout::new("", "db", "[dbo/x]");

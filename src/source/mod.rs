@@ -21,6 +21,7 @@ use crate::plan::{CursorKind, CursorValue};
 use ::arrow::datatypes::SchemaRef;
 use ::arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
+use std::collections::HashMap;
 
 /// What can go wrong reading a source. Messages name the job's column or SQL; never a secret.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +111,20 @@ impl SourceError {
         } else {
             SourceError::Query { message, sql }
         }
+    }
+}
+
+/// The entry of a map keyed by result column names for a workbook column name, matched as
+/// the planner matches it: a quoted name (`"a""b"`, `[a]]b]`) exactly once unquoted, a plain
+/// one exactly or else ignoring case (Oracle reports `updated_at` as `UPDATED_AT`).
+pub fn by_column<'a, V>(map: &'a HashMap<String, V>, name: &str) -> Option<&'a V> {
+    match crate::plan::sql::unwrap_quoted(name) {
+        Some(inner) => map.get(&inner),
+        None => map.get(name).or_else(|| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        }),
     }
 }
 
@@ -251,4 +266,29 @@ fn receiver_stream(
         rx.recv().await.map(|item| (item, rx))
     })
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::by_column;
+    use std::collections::HashMap;
+
+    #[test]
+    fn workbook_names_find_their_column_entry() {
+        let map: HashMap<String, u8> = [("UPDATED_AT", 1), ("x\"y", 2), ("a]b", 3), ("Id", 4)]
+            .map(|(k, v)| (k.to_string(), v))
+            .into();
+        assert_eq!(by_column(&map, "updated_at"), Some(&1));
+        assert_eq!(by_column(&map, "\"UPDATED_AT\""), Some(&1));
+        assert_eq!(
+            by_column(&map, "\"updated_at\""),
+            None,
+            "quoted: exact case"
+        );
+        assert_eq!(by_column(&map, "\"x\"\"y\""), Some(&2));
+        assert_eq!(by_column(&map, "[a]]b]"), Some(&3));
+        assert_eq!(by_column(&map, "[Id]"), Some(&4));
+        assert_eq!(by_column(&map, "id"), Some(&4));
+        assert_eq!(by_column(&map, "nope"), None);
+    }
 }

@@ -123,7 +123,9 @@ impl MsSqlSource {
             .params
             .iter()
             .map(|p| {
-                let kind = kinds.get(&p.column).copied().unwrap_or_default();
+                let kind = super::by_column(&kinds, &p.column)
+                    .copied()
+                    .unwrap_or_default();
                 mssql_types::param_data(&p.value, kind)
                     .map(Param)
                     .map_err(|reason| SourceError::BadValue {

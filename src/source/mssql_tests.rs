@@ -88,6 +88,16 @@ fn window_and_chunk_sql_binds_typed_parameters() {
     }
     let params = src.params(&q).unwrap();
     assert!(matches!(params[1].0, ColumnData::DateTime(Some(_))));
+    // Also when the workbook names the column quoted or in another case than the server.
+    for name in ["[updated_at]", "UPDATED_AT"] {
+        let mut q = q.clone();
+        q.params[1].column = name.into();
+        let params = src.params(&q).unwrap();
+        assert!(
+            matches!(params[1].0, ColumnData::DateTime(Some(_))),
+            "{name}"
+        );
+    }
     let huge = Query {
         sql: "SELECT 1 WHERE 1 = @P1".into(),
         params: vec![SqlParam {

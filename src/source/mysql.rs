@@ -106,12 +106,19 @@ impl MySqlSource {
             message: redact(message, secret),
         };
         let opts = connect_options(secret).map_err(connect_err)?;
+        // One direct connection first: a pool retries refused connections until its acquire
+        // timeout and then reports only "pool timed out", hiding the driver's reason.
+        let timeout = std::time::Duration::from_secs(30);
+        let first = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&opts);
+        let first = tokio::time::timeout(timeout, first)
+            .await
+            .map_err(|_| connect_err(format!("timed out after {} s", timeout.as_secs())))?
+            .map_err(|e| connect_err(e.to_string()))?;
+        let _ = sqlx::Connection::close(first).await;
         let pool = MySqlPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(std::time::Duration::from_secs(30))
-            .connect_with(opts)
-            .await
-            .map_err(|e| connect_err(e.to_string()))?;
+            .acquire_timeout(timeout)
+            .connect_lazy_with(opts);
         Ok(Box::new(MySqlSource { pool }))
     }
 

@@ -43,3 +43,32 @@ fn options_never_echo_secrets() {
     assert_eq!(o.get_port(), 3306);
     assert!(matches!(o.get_ssl_mode(), MySqlSslMode::Required));
 }
+
+#[tokio::test]
+async fn a_refused_connection_fails_at_once_with_the_drivers_reason() {
+    // A port nobody listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let s = SourceSecret {
+        host: Some("127.0.0.1".into()),
+        port: Some(port),
+        username: Some("u".into()),
+        password: Some(Secret::new("hunter2")),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let e = MySqlSource::connect("db", &s)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{e}"
+    );
+    assert!(e.contains("cannot connect to MySQL source `db`"), "{e}");
+    assert!(!e.contains("pool timed out"), "{e}");
+    assert!(!e.contains("hunter2"), "{e}");
+}

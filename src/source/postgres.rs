@@ -322,6 +322,15 @@ impl Source for PgSource {
         Ok(n.max(0) as u64)
     }
 
+    async fn ping(&self) -> Result<(), SourceError> {
+        // `SELECT 1` is an int4 in PostgreSQL; `count` reads a bigint, as COUNT(*) returns.
+        let q = Query {
+            sql: "SELECT CAST(1 AS bigint)".into(),
+            params: Vec::new(),
+        };
+        self.count(&q).await.map(|_| ())
+    }
+
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
         let cols = self.kinds_for(&spec.schema);
@@ -378,6 +387,13 @@ async fn run_extract(
         infinity,
         spec.key_columns.clone(),
     );
+    // COPY goes out as a simple query, which runs every statement of its text: a filter or
+    // query that closes the COPY's parentheses could add its own (`COMMIT; DROP …`). Parsing it
+    // first as one prepared statement rejects any text that is more than one statement.
+    (&mut conn)
+        .prepare(exec(&sql))
+        .await
+        .map_err(|e| query_err(e, &sql))?;
     let mut out = Vec::new();
     {
         let mut stream = conn
