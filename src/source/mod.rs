@@ -10,6 +10,7 @@ pub mod oracle_types;
 mod pg_col;
 mod pg_connect;
 pub mod pg_copy;
+mod pg_extract;
 pub mod pg_numeric;
 pub mod pg_types;
 pub mod postgres;

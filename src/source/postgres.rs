@@ -1,7 +1,7 @@
 //! PostgreSQL source: one exported snapshot per job, binary COPY per chunk, exact types.
 
 use super::pg_connect::{connect_message, connect_options, query_err, url_password};
-use super::pg_copy::CopyDecoder;
+use super::pg_extract::run_extract;
 use super::pg_types::{BaseType, PgKind, PgOptions, map_base};
 use super::{Extract, Source, SourceError};
 use crate::config::SourceType;
@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex};
 
 /// One described column: how to decode it and whether the COPY query casts it to text.
 #[derive(Debug, Clone)]
-struct PgCol {
-    name: String,
-    kind: PgKind,
-    cast: bool,
+pub(super) struct PgCol {
+    pub(super) name: String,
+    pub(super) kind: PgKind,
+    pub(super) cast: bool,
 }
 
 /// A PostgreSQL database read through one snapshot.
@@ -32,12 +32,12 @@ pub struct PgSource {
     described: Mutex<Vec<(SchemaRef, Vec<PgCol>)>>,
 }
 
-fn exec(sql: &str) -> sqlx::SqlStr {
+pub(super) fn exec(sql: &str) -> sqlx::SqlStr {
     AssertSqlSafe(sql.to_string()).into_sql_str()
 }
 
 /// Quote a name exactly as the catalog spells it.
-fn quote_exact(name: &str) -> String {
+pub(super) fn quote_exact(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -233,31 +233,6 @@ async fn resolve(
     })
 }
 
-/// The COPY statement for a planned SELECT, casting the columns that load as their text form.
-fn copy_sql(query: &Query, cols: &[PgCol]) -> String {
-    let inner = query.inline(Dialect::Postgres);
-    let select = if cols.iter().any(|c| c.cast) {
-        let list: Vec<String> = cols
-            .iter()
-            .map(|c| {
-                let q = quote_exact(&c.name);
-                match (&c.kind, c.cast) {
-                    (PgKind::List(_), true) => format!("{q}::text[]"),
-                    (_, true) => format!("{q}::text"),
-                    _ => q,
-                }
-            })
-            .collect();
-        format!(
-            "SELECT {} FROM (\n{inner}\n) AS ingest_src",
-            list.join(", ")
-        )
-    } else {
-        inner
-    };
-    format!("COPY (\n{select}\n) TO STDOUT (FORMAT binary)")
-}
-
 #[async_trait::async_trait]
 impl Source for PgSource {
     fn dialect(&self) -> Dialect {
@@ -351,71 +326,6 @@ impl Source for PgSource {
         })
         .boxed()
     }
-}
-
-async fn run_extract(
-    opts: PgConnectOptions,
-    snapshot: Option<String>,
-    infinity: super::pg_types::Infinity,
-    cols: &[PgCol],
-    spec: Extract,
-    tx: &tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>,
-) -> Result<(), SourceError> {
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(|e| SourceError::Connect {
-            source_type: SourceType::PostgreSql,
-            name: "extract".into(),
-            message: connect_message(&e, &opts, None),
-        })?;
-    let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-    conn.execute(exec(begin))
-        .await
-        .map_err(|e| query_err(e, begin))?;
-    if let Some(id) = &snapshot {
-        let set = format!("SET TRANSACTION SNAPSHOT '{}'", id.replace('\'', "''"));
-        conn.execute(exec(&set))
-            .await
-            .map_err(|e| query_err(e, &set))?;
-    }
-    let sql = copy_sql(&spec.query, cols);
-    let kinds: Vec<PgKind> = cols.iter().map(|c| c.kind.clone()).collect();
-    let mut decoder = CopyDecoder::new(
-        spec.schema.clone(),
-        &kinds,
-        spec.batch_rows,
-        infinity,
-        spec.key_columns.clone(),
-    );
-    // COPY goes out as a simple query, which runs every statement of its text: a filter or
-    // query that closes the COPY's parentheses could add its own (`COMMIT; DROP …`). Parsing it
-    // first as one prepared statement rejects any text that is more than one statement.
-    (&mut conn)
-        .prepare(exec(&sql))
-        .await
-        .map_err(|e| query_err(e, &sql))?;
-    let mut out = Vec::new();
-    {
-        let mut stream = conn
-            .copy_out_raw(&sql)
-            .await
-            .map_err(|e| query_err(e, &sql))?;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| query_err(e, &sql))?;
-            decoder.feed(&chunk, &mut out)?;
-            for batch in out.drain(..) {
-                if tx.send(Ok(batch)).await.is_err() {
-                    return Ok(()); // the reader stopped
-                }
-            }
-        }
-    }
-    if let Some(batch) = decoder.finish()? {
-        let _ = tx.send(Ok(batch)).await;
-    }
-    conn.execute(exec("COMMIT")).await.ok();
-    conn.close().await.ok();
-    Ok(())
 }
 
 #[cfg(test)]

@@ -57,25 +57,54 @@ fn assert_one_load(port: u16, container: &str, scratch: &std::path::Path) {
     assert_eq!(rows, 120000);
 }
 
+/// The sample on an Azurite of the test's own, whose client gives up on a request quickly
+/// (one retry, 2 s) so that an outage reaches ingest's own handling.
+struct Outage {
+    dir: tempfile::TempDir,
+    data: tempfile::TempDir,
+    port: u16,
+    own: OwnAzurite,
+    c: String,
+}
+
+impl Outage {
+    fn start(name: &str) -> Option<Outage> {
+        if !azurite() {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let own = OwnAzurite::start(port, data.path())?;
+        let c = container(name);
+        sample_on_azurite(
+            dir.path(),
+            &c,
+            port,
+            "part_size_mib = 1\nmax_retries = 1\nretry_timeout_secs = 2\n",
+        );
+        Some(Outage {
+            dir,
+            data,
+            port,
+            own,
+            c,
+        })
+    }
+}
+
 #[test]
 fn azurite_down_for_seconds_is_ridden_out_by_chunk_retries() {
-    if !azurite() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let Some(mut own) = OwnAzurite::start(port, data.path()) else {
+    let Some(Outage {
+        dir,
+        data,
+        port,
+        mut own,
+        c,
+    }) = Outage::start("outage")
+    else {
         return;
     };
-    let c = container("outage");
-    // The store gives up on a request quickly, so the outage reaches the chunk retries.
-    sample_on_azurite(
-        dir.path(),
-        &c,
-        port,
-        "part_size_mib = 1\nmax_retries = 1\nretry_timeout_secs = 2\n",
-    );
     let mut child = spawn_run(dir.path(), &["--max-retries", "6", "--retry-backoff", "1"]);
     wait_for_upload(&own, &mut child);
     own.kill();
@@ -103,22 +132,16 @@ fn azurite_down_for_seconds_is_ridden_out_by_chunk_retries() {
 
 #[test]
 fn azurite_stopped_mid_run_fails_the_job_and_the_rerun_commits_once() {
-    if !azurite() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let Some(mut own) = OwnAzurite::start(port, data.path()) else {
+    let Some(Outage {
+        dir,
+        data,
+        port,
+        mut own,
+        c,
+    }) = Outage::start("midrun")
+    else {
         return;
     };
-    let c = container("midrun");
-    sample_on_azurite(
-        dir.path(),
-        &c,
-        port,
-        "part_size_mib = 1\nmax_retries = 1\nretry_timeout_secs = 2\n",
-    );
     // No chunk retries: the outage fails the job.
     let mut child = spawn_run(dir.path(), &["--max-retries", "0"]);
     wait_for_upload(&own, &mut child);
