@@ -107,7 +107,8 @@ pub(super) async fn extract_all(
                 loaded.at_hi.extend(out.at_hi);
             }
             Ok(Err(e)) => {
-                if first_error.is_none() || matches!(first_error, Some(JobError::Interrupted)) {
+                // Report the cause, not a chunk that stopped because of it.
+                if first_error.as_ref().is_none_or(|f| rank(&e) > rank(f)) {
                     first_error = Some(e)
                 }
             }
@@ -122,6 +123,16 @@ pub(super) async fn extract_all(
         return Err(e);
     }
     Ok(loaded)
+}
+
+/// How much a chunk's error says about why the load failed: a cause, Ctrl-C, or a chunk that
+/// only stopped because another one failed.
+fn rank(e: &JobError) -> u8 {
+    match e {
+        JobError::Stopped { .. } => 0,
+        JobError::Interrupted => 1,
+        _ => 2,
+    }
 }
 
 /// What a chunk needs to open its Parquet writer (again, when it is retried).
@@ -225,10 +236,7 @@ impl ChunkTask {
                 return Err((JobError::Interrupted, false));
             }
             if self.failed.load(Ordering::SeqCst) {
-                return Err((
-                    self.fail("stopped because another chunk failed".into()),
-                    false,
-                ));
+                return Err((JobError::Stopped { chunk: self.index }, false));
             }
             let batch = batch.map_err(|e| {
                 let transient = e.is_transient();

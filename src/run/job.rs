@@ -66,6 +66,12 @@ pub enum JobError {
     /// Ctrl-C.
     #[error("interrupted: nothing of this load was committed")]
     Interrupted,
+    /// A chunk stopped because another chunk of the load failed.
+    #[error("chunk {chunk}: stopped because another chunk failed")]
+    Stopped {
+        /// Chunk number.
+        chunk: usize,
+    },
 }
 
 /// Run one job and report; never panics, never commits a partial load.
