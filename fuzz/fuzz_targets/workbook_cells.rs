@@ -6,28 +6,15 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
+use ingest::config::job::COLUMNS;
 use ingest::config::{harness, secrets, workbook};
 use libfuzzer_sys::fuzz_target;
 use rust_xlsxwriter::{Formula, Workbook};
 use std::path::Path;
 
-/// Words the validator knows, so arbitrary input often means something.
-const WORDS: &[&str] = &[
-    "job_id",
-    "source_type",
-    "source_name",
-    "schema_name",
-    "table_name",
-    "load_type",
-    "enabled",
-    "target_container",
-    "target_folder_path",
-    "watermark_column",
-    "primary_key",
-    "chunk_size",
-    "parallelism",
-    "destination",
-    "source_query",
+/// Values the validator knows, so arbitrary input often means something (column names come
+/// from [`COLUMNS`]).
+const VALUES: &[&str] = &[
     "PostgreSQL",
     "SQLite",
     "MySQL",
@@ -53,6 +40,7 @@ const WORDS: &[&str] = &[
 
 #[derive(Arbitrary, Debug)]
 enum Cell {
+    Column(u8),
     Word(u8),
     Text(String),
     Number(f64),
@@ -87,8 +75,11 @@ fuzz_target!(|input: Input| {
                 u16::from(input.start_col % 8) + c as u16,
             );
             let _ = match cell {
+                Cell::Column(w) => ws
+                    .write_string(r, c, COLUMNS[usize::from(*w) % COLUMNS.len()].0)
+                    .map(|_| ()),
                 Cell::Word(w) => ws
-                    .write_string(r, c, WORDS[usize::from(*w) % WORDS.len()])
+                    .write_string(r, c, VALUES[usize::from(*w) % VALUES.len()])
                     .map(|_| ()),
                 Cell::Text(t) => ws.write_string(r, c, t).map(|_| ()),
                 Cell::Number(n) => ws.write_number(r, c, *n).map(|_| ()),

@@ -29,6 +29,16 @@ impl Dialect {
             SourceType::Oracle => Dialect::Oracle,
         }
     }
+
+    /// A query answering one number, read like `COUNT(*)`: proves a connection works.
+    pub fn ping_sql(&self) -> &'static str {
+        match self {
+            // `SELECT 1` is an int4 there; counts are read as bigint.
+            Dialect::Postgres => "SELECT CAST(1 AS bigint)",
+            Dialect::Oracle => "SELECT 1 FROM DUAL",
+            Dialect::MySql | Dialect::Sqlite | Dialect::MsSql => "SELECT 1",
+        }
+    }
 }
 
 /// A bound parameter: the column it is compared with, and the value.

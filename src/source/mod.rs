@@ -162,10 +162,10 @@ pub trait Source: Send + Sync {
     /// Run a `SELECT COUNT(*) …` query.
     async fn count(&self, query: &Query) -> Result<u64, SourceError>;
 
-    /// Prove the source answers (`SELECT 1`).
+    /// Prove the source answers ([`Dialect::ping_sql`]).
     async fn ping(&self) -> Result<(), SourceError> {
         let q = Query {
-            sql: "SELECT 1".into(),
+            sql: self.dialect().ping_sql().into(),
             params: Vec::new(),
         };
         self.count(&q).await.map(|_| ())

@@ -236,14 +236,6 @@ impl Source for OracleSource {
         }
     }
 
-    async fn ping(&self) -> Result<(), SourceError> {
-        let q = Query {
-            sql: "SELECT 1 FROM DUAL".into(),
-            params: Vec::new(),
-        };
-        self.count(&q).await.map(|_| ())
-    }
-
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let login = self.login.clone();
         let name = self.name.clone();

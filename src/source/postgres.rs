@@ -297,15 +297,6 @@ impl Source for PgSource {
         Ok(n.max(0) as u64)
     }
 
-    async fn ping(&self) -> Result<(), SourceError> {
-        // `SELECT 1` is an int4 in PostgreSQL; `count` reads a bigint, as COUNT(*) returns.
-        let q = Query {
-            sql: "SELECT CAST(1 AS bigint)".into(),
-            params: Vec::new(),
-        };
-        self.count(&q).await.map(|_| ())
-    }
-
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
         let cols = self.kinds_for(&spec.schema);

@@ -22,21 +22,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// Run SQL statements; `None` (after reporting) when PostgreSQL is not reachable.
 fn setup(sql: &str) -> Option<()> {
-    let url = pg_url();
-    let r = rt().block_on(async {
-        let mut c = PgConnection::connect(&url).await?;
-        c.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())))
-            .await?;
-        Ok::<_, sqlx::Error>(())
-    });
-    match r {
-        Ok(()) => Some(()),
-        Err(sqlx::Error::Database(e)) => panic!("setup SQL failed: {e}"),
-        Err(e) => {
-            support::service_missing("PostgreSQL", &e.to_string());
-            None
-        }
-    }
+    support::admin_sql("PostgreSQL", &pg_url(), sql).then_some(())
 }
 
 fn query_text(sql: &str) -> Vec<Vec<String>> {

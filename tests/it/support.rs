@@ -26,6 +26,32 @@ pub fn service_missing(service: &str, why: &str) {
     eprintln!("SKIPPED: {service} not available ({why})");
 }
 
+/// Run SQL statements as an administrator at `url` (PostgreSQL or MySQL/MariaDB); `false`
+/// (after [`service_missing`]) when the server is not reachable. A statement error panics.
+pub fn admin_sql(service: &str, url: &str, sql: &str) -> bool {
+    use sqlx::{Connection, Executor};
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let r = rt.block_on(async {
+        let statements = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
+        if url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(url).await?;
+            c.execute(statements).await?;
+        } else {
+            let mut c = sqlx::MySqlConnection::connect(url).await?;
+            c.execute(statements).await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    });
+    match r {
+        Ok(()) => true,
+        Err(sqlx::Error::Database(e)) => panic!("setup SQL failed: {e}\n{sql}"),
+        Err(e) => {
+            service_missing(service, &e.to_string());
+            false
+        }
+    }
+}
+
 /// The project folder (for the shipped samples).
 pub fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

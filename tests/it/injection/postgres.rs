@@ -5,7 +5,7 @@
 
 use super::{Job, expected, ingest, rows_under, scratch};
 use crate::support;
-use sqlx::{Connection, Executor, Row};
+use sqlx::{Connection, Row};
 
 const URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -15,20 +15,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// Run SQL; `false` (after `service_missing`) when PostgreSQL is not reachable.
 fn exec(sql: &str) -> bool {
-    let r = rt().block_on(async {
-        let mut c = sqlx::PgConnection::connect(URL).await?;
-        c.execute(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())))
-            .await?;
-        Ok::<_, sqlx::Error>(())
-    });
-    match r {
-        Ok(()) => true,
-        Err(sqlx::Error::Database(e)) => panic!("setup SQL failed: {e}\n{sql}"),
-        Err(e) => {
-            support::service_missing("PostgreSQL", &e.to_string());
-            false
-        }
-    }
+    support::admin_sql("PostgreSQL", URL, sql)
 }
 
 fn sentinel_rows() -> i64 {

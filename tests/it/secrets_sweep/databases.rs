@@ -4,35 +4,6 @@
 
 use super::{Case, Expect, Garbage, all_text, row};
 use crate::support;
-use sqlx::{Connection, Executor};
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().expect("tokio runtime")
-}
-
-/// Run SQL as an administrator at `url`; `false` (after `service_missing`) when unreachable.
-fn admin(service: &str, url: &str, sql: &str) -> bool {
-    let r = rt().block_on(async {
-        let sql = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()));
-        if url.starts_with("postgres") {
-            sqlx::PgConnection::connect(url).await?.execute(sql).await?;
-        } else {
-            sqlx::MySqlConnection::connect(url)
-                .await?
-                .execute(sql)
-                .await?;
-        }
-        Ok::<_, sqlx::Error>(())
-    });
-    match r {
-        Ok(()) => true,
-        Err(sqlx::Error::Database(e)) => panic!("setup SQL failed: {e}"),
-        Err(e) => {
-            support::service_missing(service, &e.to_string());
-            false
-        }
-    }
-}
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/test";
 const MY_ADMIN: &str = "mysql://root@127.0.0.1:3306/test";
@@ -42,7 +13,7 @@ fn postgres_succeeding_runs_leak_no_password() {
     let setup = "DROP TABLE IF EXISTS it_sweep_pg; \
                  CREATE TABLE it_sweep_pg (id int PRIMARY KEY, name text); \
                  INSERT INTO it_sweep_pg VALUES (1, 'a'), (2, 'b'), (3, 'c');";
-    if !admin("PostgreSQL", PG_ADMIN, setup) {
+    if !support::admin_sql("PostgreSQL", PG_ADMIN, setup) {
         return;
     }
     // Trust auth accepts any password, so marker passwords log in.
@@ -97,7 +68,7 @@ fn postgres_succeeding_runs_leak_no_password() {
 
 #[test]
 fn postgres_failing_runs_leak_no_password() {
-    if !admin("PostgreSQL", PG_ADMIN, "SELECT 1") {
+    if !support::admin_sql("PostgreSQL", PG_ADMIN, "SELECT 1") {
         return;
     }
     let garbage = Garbage::start();
@@ -148,7 +119,7 @@ fn mysql_user(password: &str) -> bool {
          CREATE TABLE it_sweep_my (id INT PRIMARY KEY, name VARCHAR(10)); \
          INSERT INTO it_sweep_my VALUES (1, 'a'), (2, 'b');"
     );
-    admin("MariaDB/MySQL", MY_ADMIN, &sql)
+    support::admin_sql("MariaDB/MySQL", MY_ADMIN, &sql)
 }
 
 const MY_PASSWORD: &str = "Sw33p-my-p@ss";
