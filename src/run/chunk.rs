@@ -63,6 +63,7 @@ pub(super) async fn extract_all(
         let spec = Extract {
             query: sql::select_sql(d, &rel, plan.window.as_ref(), chunk_plan),
             schema: plan.schema.clone(),
+            native: plan.native.clone(),
             batch_rows: job.chunk_size,
             key_columns: key_columns.clone(),
         };

@@ -6,7 +6,7 @@ use crate::plan::chunk::{self, Chunk};
 use crate::plan::sql::{self, Relation};
 use crate::plan::window::Window;
 use crate::plan::{CursorKind, CursorValue};
-use crate::source::Source;
+use crate::source::{Described, Native, Source};
 use crate::state::store::JobState;
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use std::collections::HashSet;
@@ -16,6 +16,8 @@ use std::collections::HashSet;
 pub struct JobPlan {
     /// Result schema.
     pub schema: SchemaRef,
+    /// The source's native column information, for the extraction.
+    pub native: Native,
     /// The incremental window, if any (None for FULL).
     pub window: Option<Window>,
     /// Cursor kind of the window column.
@@ -67,7 +69,7 @@ pub(super) async fn plan(
 ) -> Result<JobPlan, JobError> {
     let d = source.dialect();
     let rel = Relation::of(job);
-    let schema = source.describe(&rel).await?;
+    let Described { schema, mut native } = source.describe(&rel).await?;
     let mut previous_keys = HashSet::new();
     let (mut window, mut kind, mut empty) = (None, None, false);
     if job.load_type == LoadType::Incremental {
@@ -104,7 +106,9 @@ pub(super) async fn plan(
             },
         };
         if state.is_none() {
-            let nulls = source.count(&sql::null_count_sql(d, &rel, &column)).await?;
+            let nulls = source
+                .count(&native, &sql::null_count_sql(d, &rel, &column))
+                .await?;
             if nulls > 0 {
                 tracing::warn!(
                     "{}: {nulls} rows have a NULL `{column}`; an incremental load never reads them",
@@ -113,7 +117,12 @@ pub(super) async fn plan(
             }
         }
         match source
-            .bounds(&sql::bounds_sql(d, &rel, &column, None), &column, k)
+            .bounds(
+                &mut native,
+                &sql::bounds_sql(d, &rel, &column, None),
+                &column,
+                k,
+            )
             .await?
         {
             Some((_, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
@@ -125,10 +134,11 @@ pub(super) async fn plan(
     let chunks = if empty {
         Vec::new()
     } else {
-        plan_chunks(job, source, &rel, &schema, window.as_ref()).await?
+        plan_chunks(job, source, &mut native, &rel, &schema, window.as_ref()).await?
     };
     Ok(JobPlan {
         schema,
+        native,
         window,
         kind,
         chunks,
@@ -140,6 +150,7 @@ pub(super) async fn plan(
 async fn plan_chunks(
     job: &Job,
     source: &dyn Source,
+    native: &mut Native,
     rel: &Relation,
     schema: &Schema,
     window: Option<&Window>,
@@ -171,7 +182,7 @@ async fn plan_chunks(
         return Ok(whole());
     };
     let q = sql::bounds_sql(source.dialect(), rel, &column, window);
-    Ok(match source.bounds(&q, &column, kind).await? {
+    Ok(match source.bounds(native, &q, &column, kind).await? {
         Some((min, max)) => chunk::split(&column, &min, &max, job.parallelism),
         None => whole(),
     })

@@ -23,6 +23,7 @@ use ::arrow::datatypes::SchemaRef;
 use ::arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What can go wrong reading a source. Messages name the job's column or SQL; never a secret.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +130,32 @@ pub fn by_column<'a, V>(map: &'a HashMap<String, V>, name: &str) -> Option<&'a V
     }
 }
 
+/// What `describe` found: the Arrow schema of the result and the source's own column
+/// information, handed back to `bounds`, `count` and `extract` (sources keep no copy).
+#[derive(Debug, Clone)]
+pub struct Described {
+    /// The result's columns as Arrow fields, in select order.
+    pub schema: SchemaRef,
+    /// How the source reads and binds those columns beyond their Arrow types.
+    pub native: Native,
+}
+
+/// A source's column information beyond Arrow types, by source kind.
+#[derive(Debug, Clone, Default)]
+pub enum Native {
+    /// Nothing beyond the Arrow types (MySQL, or a statement that reads no described relation).
+    #[default]
+    None,
+    /// PostgreSQL: how each column is decoded from binary COPY and whether it is cast to text.
+    Postgres(Arc<Vec<postgres::PgCol>>),
+    /// SQL Server: how a cursor value binds for each column (by result column name).
+    MsSql(Arc<HashMap<String, mssql_types::ParamKind>>),
+    /// Oracle: which columns are `DATE` (bound as DATE, not TIMESTAMP), by result column name.
+    Oracle(Arc<HashMap<String, bool>>),
+    /// SQLite: how text timestamps are written, by column (learned from the values `bounds` read).
+    Sqlite(Arc<HashMap<String, sqlite::TextFormat>>),
+}
+
 /// One extraction: a planned SELECT and the shape of its result.
 #[derive(Debug, Clone)]
 pub struct Extract {
@@ -136,6 +163,8 @@ pub struct Extract {
     pub query: Query,
     /// The schema `describe` returned.
     pub schema: SchemaRef,
+    /// The native column information `describe` (and `bounds`) returned.
+    pub native: Native,
     /// Rows per batch.
     pub batch_rows: usize,
     /// Indexes of the key columns, to name a row in errors.
@@ -148,19 +177,23 @@ pub trait Source: Send + Sync {
     /// The SQL dialect used to build this source's queries.
     fn dialect(&self) -> Dialect;
 
-    /// The Arrow schema of the relation's columns, in select order, before any data moves.
-    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError>;
+    /// The relation's columns, in select order, before any data moves: Arrow schema and the
+    /// native information the other calls need.
+    async fn describe(&self, rel: &Relation) -> Result<Described, SourceError>;
 
     /// Run a `SELECT MIN(c), MAX(c) …` query on `column`; `None` when the result is NULL (no rows).
+    /// A source may add what the values show to `native` (SQLite learns how text timestamps
+    /// are written, so later parameters are written the same way).
     async fn bounds(
         &self,
+        native: &mut Native,
         query: &Query,
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError>;
 
     /// Run a `SELECT COUNT(*) …` query.
-    async fn count(&self, query: &Query) -> Result<u64, SourceError>;
+    async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError>;
 
     /// Prove the source answers ([`Dialect::ping_sql`]).
     async fn ping(&self) -> Result<(), SourceError> {
@@ -168,7 +201,7 @@ pub trait Source: Send + Sync {
             sql: self.dialect().ping_sql().into(),
             params: Vec::new(),
         };
-        self.count(&q).await.map(|_| ())
+        self.count(&Native::None, &q).await.map(|_| ())
     }
 
     /// Stream the rows of a SELECT as batches of at most `batch_rows` rows in `schema`.

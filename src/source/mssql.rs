@@ -1,17 +1,17 @@
 //! SQL Server source (tiberius over rustls): typed parameters, exact types, streamed rows.
 
 use super::arrow::BatchBuilder;
-use super::mssql_types::{self, ParamKind};
-use super::{BatchSender, Extract, Source, SourceError};
+use super::mssql_types;
+use super::{BatchSender, Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, TryStreamExt};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, IntoSql, SqlBrowser};
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
@@ -22,8 +22,6 @@ type MsClient = Client<Compat<TcpStream>>;
 pub struct MsSqlSource {
     name: String,
     config: Config,
-    /// How each described column binds cursor values (by column name).
-    kinds: Arc<Mutex<HashMap<String, ParamKind>>>,
 }
 
 /// A typed tiberius parameter.
@@ -106,7 +104,6 @@ impl MsSqlSource {
         let source = MsSqlSource {
             name: name.to_string(),
             config,
-            kinds: Arc::new(Mutex::new(HashMap::new())),
         };
         source.client().await?;
         Ok(Box::new(source))
@@ -117,13 +114,18 @@ impl MsSqlSource {
         open_client(&self.name, self.config.clone()).await
     }
 
-    fn params(&self, query: &Query) -> Result<Vec<Param>, SourceError> {
-        let kinds = self.kinds.lock().map(|k| k.clone()).unwrap_or_default();
+    /// A query's parameters, each typed as its described column (see [`Native::MsSql`]).
+    fn params(native: &Native, query: &Query) -> Result<Vec<Param>, SourceError> {
+        let kinds = match native {
+            Native::MsSql(kinds) => Some(kinds.as_ref()),
+            _ => None,
+        };
         query
             .params
             .iter()
             .map(|p| {
-                let kind = super::by_column(&kinds, &p.column)
+                let kind = kinds
+                    .and_then(|k| super::by_column(k, &p.column))
                     .copied()
                     .unwrap_or_default();
                 mssql_types::param_data(&p.value, kind)
@@ -139,10 +141,14 @@ impl MsSqlSource {
     }
 
     /// The first row of a query's result.
-    async fn first_row(&self, query: &Query) -> Result<Option<tiberius::Row>, SourceError> {
+    async fn first_row(
+        &self,
+        native: &Native,
+        query: &Query,
+    ) -> Result<Option<tiberius::Row>, SourceError> {
         let mut client = self.client().await?;
         let mut q = tiberius::Query::new(query.sql.clone());
-        for p in self.params(query)? {
+        for p in Self::params(native, query)? {
             q.bind(p);
         }
         let stream = q
@@ -199,7 +205,7 @@ impl Source for MsSqlSource {
         Dialect::MsSql
     }
 
-    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
+    async fn describe(&self, rel: &Relation) -> Result<Described, SourceError> {
         let select = format!(
             "SELECT * FROM {}",
             crate::plan::sql::from_clause(Dialect::MsSql, rel)
@@ -240,19 +246,20 @@ impl Source for MsSqlSource {
             kinds.insert(name.clone(), mssql_types::param_kind(&ty));
             fields.push(Field::new(name, data_type, true));
         }
-        if let Ok(mut k) = self.kinds.lock() {
-            k.extend(kinds);
-        }
-        Ok(Arc::new(Schema::new(fields)))
+        Ok(Described {
+            schema: Arc::new(Schema::new(fields)),
+            native: Native::MsSql(Arc::new(kinds)),
+        })
     }
 
     async fn bounds(
         &self,
+        native: &mut Native,
         query: &Query,
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let Some(row) = self.first_row(query).await? else {
+        let Some(row) = self.first_row(native, query).await? else {
             return Ok(None);
         };
         let mut cells = row.cells().map(|(_, d)| d);
@@ -272,8 +279,8 @@ impl Source for MsSqlSource {
         Ok(lo.zip(hi))
     }
 
-    async fn count(&self, query: &Query) -> Result<u64, SourceError> {
-        let row = self.first_row(query).await?;
+    async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
+        let row = self.first_row(native, query).await?;
         let n = row
             .as_ref()
             .and_then(|r| r.cells().next())
@@ -294,7 +301,7 @@ impl Source for MsSqlSource {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let name = self.name.clone();
         let config = self.config.clone();
-        let params = self.params(&spec.query);
+        let params = Self::params(&spec.native, &spec.query);
         super::spawn_batches(move |tx| async move {
             let params = params?;
             let mut client = open_client(&name, config).await?;

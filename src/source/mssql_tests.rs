@@ -5,6 +5,8 @@ use crate::config::secrets::Secret;
 use crate::plan::chunk::Chunk;
 use crate::plan::sql::{Param as SqlParam, select_sql};
 use crate::plan::window::Window;
+use crate::source::mssql_types::ParamKind;
+use std::collections::HashMap;
 
 fn secret() -> SourceSecret {
     SourceSecret {
@@ -67,12 +69,7 @@ fn window_and_chunk_sql_binds_typed_parameters() {
         "SELECT * FROM [dbo].[Order Lines] WHERE (\nstatus = 'x'\n) AND [updated_at] >= @P1 \
          AND [updated_at] <= @P2 AND [id] >= @P3 AND [id] < @P4"
     );
-    let src = MsSqlSource {
-        name: "s".into(),
-        config: Config::new(),
-        kinds: Arc::new(Mutex::new(HashMap::new())),
-    };
-    let params = src.params(&q).unwrap();
+    let params = MsSqlSource::params(&Native::MsSql(Arc::default()), &q).unwrap();
     assert_eq!(params.len(), 4);
     match &params[0].0 {
         ColumnData::DateTime2(Some(v)) => {
@@ -83,16 +80,17 @@ fn window_and_chunk_sql_binds_typed_parameters() {
     }
     assert!(matches!(params[2].0, ColumnData::I64(Some(10))));
     // A legacy datetime column binds as datetime, so it compares exactly.
-    if let Ok(mut k) = src.kinds.lock() {
-        k.insert("updated_at".into(), ParamKind::DateTime);
-    }
-    let params = src.params(&q).unwrap();
+    let native = Native::MsSql(Arc::new(HashMap::from([(
+        "updated_at".to_string(),
+        ParamKind::DateTime,
+    )])));
+    let params = MsSqlSource::params(&native, &q).unwrap();
     assert!(matches!(params[1].0, ColumnData::DateTime(Some(_))));
     // Also when the workbook names the column quoted or in another case than the server.
     for name in ["[updated_at]", "UPDATED_AT"] {
         let mut q = q.clone();
         q.params[1].column = name.into();
-        let params = src.params(&q).unwrap();
+        let params = MsSqlSource::params(&native, &q).unwrap();
         assert!(
             matches!(params[1].0, ColumnData::DateTime(Some(_))),
             "{name}"
@@ -106,7 +104,7 @@ fn window_and_chunk_sql_binds_typed_parameters() {
         }],
     };
     assert!(matches!(
-        src.params(&huge),
+        MsSqlSource::params(&Native::None, &huge),
         Err(SourceError::BadValue { .. })
     ));
 }

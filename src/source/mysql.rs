@@ -5,12 +5,12 @@ use super::arrow::BatchBuilder;
 use super::mysql_types::{
     Value, WIDEST_DECIMAL, Wire, append, cursor_of, decode, map_column_type, map_wire_type, show,
 };
-use super::{BatchSender, Extract, Source, SourceError};
+use super::{BatchSender, Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation, from_clause};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, TryStreamExt};
 use sqlx::mysql::{
@@ -258,7 +258,7 @@ impl Source for MySqlSource {
         Dialect::MySql
     }
 
-    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
+    async fn describe(&self, rel: &Relation) -> Result<Described, SourceError> {
         let sql = format!("SELECT * FROM {} LIMIT 0", from_clause(Dialect::MySql, rel));
         let described = (&self.pool)
             .prepare(AssertSqlSafe(sql.clone()).into_sql_str())
@@ -290,11 +290,15 @@ impl Source for MySqlSource {
             })?;
             fields.push(Field::new(name, data_type, true));
         }
-        Ok(Arc::new(Schema::new(fields)))
+        Ok(Described {
+            schema: Arc::new(Schema::new(fields)),
+            native: Native::None,
+        })
     }
 
     async fn bounds(
         &self,
+        _native: &mut Native,
         query: &Query,
         column: &str,
         kind: CursorKind,
@@ -322,7 +326,7 @@ impl Source for MySqlSource {
         Ok(Some((out[0], out[1])))
     }
 
-    async fn count(&self, query: &Query) -> Result<u64, SourceError> {
+    async fn count(&self, _native: &Native, query: &Query) -> Result<u64, SourceError> {
         let row = Self::bind(query)
             .fetch_one(&self.pool)
             .await

@@ -5,18 +5,18 @@ use super::arrow::BatchBuilder;
 use super::oracle_types::{
     self, MAX_FETCH_ROWS, OraValue, ReadAs, bind_values, describe_error, read, read_as_of,
 };
-use super::{BatchSender, Extract, Source, SourceError};
+use super::{BatchSender, Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::{Secret, SourceSecret};
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{Field, Schema};
 use arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
 use oracle::Connection;
 use oracle::sql_type::{OracleType, ToSql};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// How to reach an Oracle database.
 #[derive(Clone)]
@@ -31,8 +31,6 @@ pub struct OracleSource {
     name: String,
     login: Login,
     number_scale: u8,
-    /// Columns described as DATE, whose timestamp parameters bind as DATE (index-friendly).
-    date_columns: Arc<Mutex<HashMap<String, bool>>>,
 }
 
 /// The connect string of a secrets section: `connect_string` as given (EZConnect or a TNS
@@ -91,7 +89,6 @@ impl OracleSource {
                 .number_scale
                 .unwrap_or(oracle_types::DEFAULT_NUMBER_SCALE)
                 .min(38),
-            date_columns: Arc::new(Mutex::new(HashMap::new())),
         };
         source.blocking(|_| Ok(())).await?;
         Ok(Box::new(source))
@@ -110,16 +107,13 @@ impl OracleSource {
             .map_err(|_| SourceError::Other("the Oracle driver thread panicked".into()))?
     }
 
-    fn date_columns(&self) -> HashMap<String, bool> {
-        self.date_columns
-            .lock()
-            .map(|d| d.clone())
-            .unwrap_or_default()
-    }
-
-    async fn first_row(&self, query: &Query) -> Result<Vec<OraValue>, SourceError> {
+    async fn first_row(
+        &self,
+        native: &Native,
+        query: &Query,
+    ) -> Result<Vec<OraValue>, SourceError> {
         let q = query.clone();
-        let dates = self.date_columns();
+        let dates = date_columns(native);
         self.blocking(move |conn| {
             let params = bind_values(&q, &dates);
             let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
@@ -139,6 +133,15 @@ impl OracleSource {
                 .collect()
         })
         .await
+    }
+}
+
+/// The DATE columns of a description (timestamp parameters on them bind as DATE, which keeps
+/// an index on the column usable); none for a statement that reads no described relation.
+fn date_columns(native: &Native) -> Arc<HashMap<String, bool>> {
+    match native {
+        Native::Oracle(dates) => dates.clone(),
+        _ => Arc::default(),
     }
 }
 
@@ -173,7 +176,7 @@ impl Source for OracleSource {
         Dialect::Oracle
     }
 
-    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
+    async fn describe(&self, rel: &Relation) -> Result<Described, SourceError> {
         let sql = format!(
             "SELECT * FROM {} WHERE 1 = 0",
             crate::plan::sql::from_clause(Dialect::Oracle, rel)
@@ -198,19 +201,20 @@ impl Source for OracleSource {
                 Ok((fields, dates))
             })
             .await?;
-        if let Ok(mut d) = self.date_columns.lock() {
-            d.extend(dates);
-        }
-        Ok(Arc::new(Schema::new(fields)))
+        Ok(Described {
+            schema: Arc::new(Schema::new(fields)),
+            native: Native::Oracle(Arc::new(dates)),
+        })
     }
 
     async fn bounds(
         &self,
+        native: &mut Native,
         query: &Query,
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let row = self.first_row(query).await?;
+        let row = self.first_row(native, query).await?;
         let cursor = |v: Option<&OraValue>| -> Result<Option<CursorValue>, SourceError> {
             let v = v.ok_or_else(|| SourceError::MissingColumn(column.to_string()))?;
             oracle_types::cursor_of(v, kind).map_err(|reason| SourceError::BadValue {
@@ -223,8 +227,8 @@ impl Source for OracleSource {
         Ok(cursor(row.first())?.zip(cursor(row.get(1))?))
     }
 
-    async fn count(&self, query: &Query) -> Result<u64, SourceError> {
-        match self.first_row(query).await?.first() {
+    async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
+        match self.first_row(native, query).await?.first() {
             Some(OraValue::Text(t)) => t.trim().parse().map_err(|_| SourceError::Query {
                 message: format!("the count query returned `{t}`"),
                 sql: query.sql.clone(),
@@ -239,7 +243,7 @@ impl Source for OracleSource {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let login = self.login.clone();
         let name = self.name.clone();
-        let dates = self.date_columns();
+        let dates = date_columns(&spec.native);
         super::spawn_blocking_batches(move |tx| {
             let conn = open(&name, &login)?;
             run_extract(&conn, &spec, &dates, tx)

@@ -3,7 +3,7 @@
 use super::pg_connect::{connect_message, connect_options, query_err, url_password};
 use super::pg_extract::run_extract;
 use super::pg_types::{BaseType, PgKind, PgOptions, map_base};
-use super::{Extract, Source, SourceError};
+use super::{Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation, from_clause};
@@ -13,11 +13,11 @@ use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, StreamExt};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Column, Connection, Executor, Row, SqlSafeStr, Statement};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// One described column: how to decode it and whether the COPY query casts it to text.
 #[derive(Debug, Clone)]
-pub(super) struct PgCol {
+pub struct PgCol {
     pub(super) name: String,
     pub(super) kind: PgKind,
     pub(super) cast: bool,
@@ -29,7 +29,6 @@ pub struct PgSource {
     conn: tokio::sync::Mutex<PgConnection>,
     snapshot: Option<String>,
     options: PgOptions,
-    described: Mutex<Vec<(SchemaRef, Vec<PgCol>)>>,
 }
 
 pub(super) fn exec(sql: &str) -> sqlx::SqlStr {
@@ -92,7 +91,6 @@ impl PgSource {
             conn: tokio::sync::Mutex::new(conn),
             snapshot,
             options,
-            described: Mutex::new(Vec::new()),
         }))
     }
 
@@ -127,32 +125,6 @@ impl PgSource {
             cols.push(PgCol { name, kind, cast });
         }
         Ok(cols)
-    }
-
-    fn kinds_for(&self, schema: &SchemaRef) -> Result<Vec<PgCol>, SourceError> {
-        if let Ok(d) = self.described.lock()
-            && let Some((_, cols)) = d.iter().rev().find(|(s, _)| s == schema)
-        {
-            return Ok(cols.clone());
-        }
-        schema
-            .fields()
-            .iter()
-            .map(|f| {
-                PgKind::from_data_type(f.data_type())
-                    .map(|kind| PgCol {
-                        name: f.name().clone(),
-                        // Text of unknown origin (json, jsonb, inet…): let the server print it.
-                        cast: matches!(&kind, PgKind::Text)
-                            || matches!(&kind, PgKind::List(k) if **k == PgKind::Text),
-                        kind,
-                    })
-                    .ok_or_else(|| SourceError::UnsupportedType {
-                        column: f.name().clone(),
-                        db_type: f.data_type().to_string(),
-                    })
-            })
-            .collect()
     }
 
     async fn scalar_text(
@@ -239,21 +211,22 @@ impl Source for PgSource {
         Dialect::Postgres
     }
 
-    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
+    async fn describe(&self, rel: &Relation) -> Result<Described, SourceError> {
         let cols = self.describe_cols(rel).await?;
         let schema: SchemaRef = Arc::new(Schema::new(
             cols.iter()
                 .map(|c| c.kind.field(&c.name))
                 .collect::<Vec<_>>(),
         ));
-        if let Ok(mut d) = self.described.lock() {
-            d.push((schema.clone(), cols));
-        }
-        Ok(schema)
+        Ok(Described {
+            schema,
+            native: Native::Postgres(Arc::new(cols)),
+        })
     }
 
     async fn bounds(
         &self,
+        _native: &mut Native,
         query: &Query,
         column: &str,
         kind: CursorKind,
@@ -287,7 +260,7 @@ impl Source for PgSource {
         })
     }
 
-    async fn count(&self, query: &Query) -> Result<u64, SourceError> {
+    async fn count(&self, _native: &Native, query: &Query) -> Result<u64, SourceError> {
         let sql = query.inline(Dialect::Postgres);
         let mut conn = self.conn.lock().await;
         let n: i64 = sqlx::query_scalar(exec(&sql))
@@ -299,7 +272,12 @@ impl Source for PgSource {
 
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
-        let cols = self.kinds_for(&spec.schema);
+        let cols = match &spec.native {
+            Native::Postgres(cols) => Ok(cols.clone()),
+            other => Err(SourceError::Other(format!(
+                "internal: a PostgreSQL extraction was handed {other:?} column information"
+            ))),
+        };
         let opts = self.opts.clone();
         let snapshot = self.snapshot.clone();
         let infinity = self.options.infinity;

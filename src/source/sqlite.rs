@@ -1,12 +1,12 @@
 //! SQLite source (sqlx): declared types mapped exactly, text dates and timestamps parsed.
 
 use super::arrow::{BatchBuilder, Cell, DEFAULT_DECIMAL};
-use super::{Extract, Source, SourceError};
+use super::{Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, TryStreamExt};
 use sqlx::sqlite::{
@@ -16,12 +16,12 @@ use sqlx::{
     AssertSqlSafe, Column, Decode, Executor, Row, SqlSafeStr, Sqlite, Statement, TypeInfo, ValueRef,
 };
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// How a text timestamp column writes its values, learned from a value read at plan time,
 /// so bound parameters compare correctly as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TextFormat {
+pub struct TextFormat {
     /// `' '` or `'T'` between date and time.
     sep: char,
     /// Fractional second digits.
@@ -37,7 +37,6 @@ impl Default for TextFormat {
 /// A SQLite database file opened read-only.
 pub struct SqliteSource {
     pool: SqlitePool,
-    formats: Mutex<HashMap<String, TextFormat>>,
 }
 
 impl SqliteSource {
@@ -68,17 +67,24 @@ impl SqliteSource {
             .connect_with(opts)
             .await
             .map_err(|e| connect_err(format!("{} ({})", e, path.display())))?;
-        Ok(Box::new(SqliteSource {
-            pool,
-            formats: Mutex::new(HashMap::new()),
-        }))
+        Ok(Box::new(SqliteSource { pool }))
     }
 
-    fn bind(&self, query: &Query) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
-        let formats = self.formats.lock().map(|f| f.clone()).unwrap_or_default();
+    /// The query with its parameters, timestamps written as the column writes them.
+    fn bind(
+        native: &Native,
+        query: &Query,
+    ) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+        let formats = match native {
+            Native::Sqlite(f) => Some(f.as_ref()),
+            _ => None,
+        };
         let mut q = sqlx::query(AssertSqlSafe(query.sql.clone()));
         for p in &query.params {
-            let fmt = formats.get(&p.column).copied().unwrap_or_default();
+            let fmt = formats
+                .and_then(|f| f.get(&p.column))
+                .copied()
+                .unwrap_or_default();
             q = match p.value {
                 CursorValue::Int(v) => match i64::try_from(v) {
                     Ok(v) => q.bind(v),
@@ -106,6 +112,17 @@ fn format_ts(t: chrono::NaiveDateTime, fmt: TextFormat) -> String {
         base
     } else {
         format!("{base}.{}", &nanos[..digits.min(9)])
+    }
+}
+
+/// Remember in `native` how a text timestamp column writes its values (from a value read at
+/// plan time), so parameters on it are written the same way.
+fn learn(native: &mut Native, column: &str, sample: &str) {
+    if !matches!(native, Native::Sqlite(_)) {
+        *native = Native::Sqlite(Arc::default());
+    }
+    if let Native::Sqlite(formats) = native {
+        Arc::make_mut(formats).insert(column.to_string(), learn_format(sample));
     }
 }
 
@@ -217,7 +234,7 @@ impl Source for SqliteSource {
         Dialect::Sqlite
     }
 
-    async fn describe(&self, rel: &Relation) -> Result<SchemaRef, SourceError> {
+    async fn describe(&self, rel: &Relation) -> Result<Described, SourceError> {
         let sql = format!(
             "SELECT * FROM {} LIMIT 0",
             crate::plan::sql::from_clause(Dialect::Sqlite, rel)
@@ -246,17 +263,20 @@ impl Source for SqliteSource {
             };
             fields.push(Field::new(name, data_type, true));
         }
-        Ok(Arc::new(Schema::new(fields)))
+        Ok(Described {
+            schema: Arc::new(Schema::new(fields)),
+            native: Native::Sqlite(Arc::default()),
+        })
     }
 
     async fn bounds(
         &self,
+        native: &mut Native,
         query: &Query,
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let row = self
-            .bind(query)
+        let row = Self::bind(native, query)
             .fetch_one(&self.pool)
             .await
             .map_err(|e| query_err(e, &query.sql))?;
@@ -267,15 +287,14 @@ impl Source for SqliteSource {
         )?;
         let hi_cell = cell(&row, 1).map_err(|e| query_err(e, &query.sql))?;
         if let Cell::Text(t) = hi_cell {
-            self.learn(column, t);
+            learn(native, column, t);
         }
         let hi = cursor_of(hi_cell, kind, column)?;
         Ok(lo.zip(hi))
     }
 
-    async fn count(&self, query: &Query) -> Result<u64, SourceError> {
-        let row = self
-            .bind(query)
+    async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
+        let row = Self::bind(native, query)
             .fetch_one(&self.pool)
             .await
             .map_err(|e| query_err(e, &query.sql))?;
@@ -285,13 +304,8 @@ impl Source for SqliteSource {
 
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let pool = self.pool.clone();
-        let formats = self.formats.lock().map(|f| f.clone()).unwrap_or_default();
         super::spawn_batches(move |tx| async move {
-            let source = SqliteSource {
-                pool,
-                formats: Mutex::new(formats),
-            };
-            source.run_extract(&spec, &tx).await
+            SqliteSource { pool }.run_extract(&spec, &tx).await
         })
     }
 }
@@ -327,13 +341,6 @@ impl SqliteSource {
             .map_err(|e| query_err(e, &sql))
     }
 
-    /// Remember how a text timestamp column formats its values (from a value read at plan time).
-    pub fn learn(&self, column: &str, sample: &str) {
-        if let Ok(mut f) = self.formats.lock() {
-            f.insert(column.to_string(), learn_format(sample));
-        }
-    }
-
     async fn run_extract(
         &self,
         spec: &Extract,
@@ -342,7 +349,7 @@ impl SqliteSource {
         let sql = &spec.query.sql;
         let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
             .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
-        let mut rows = self.bind(&spec.query).fetch(&self.pool);
+        let mut rows = Self::bind(&spec.native, &spec.query).fetch(&self.pool);
         while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
             for i in 0..spec.schema.fields().len() {
                 let c = cell(&row, i).map_err(|e| query_err(e, sql))?;

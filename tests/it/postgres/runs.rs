@@ -355,7 +355,7 @@ fn every_extract_reads_the_snapshot_taken_at_connect() {
             query: None,
             filter: None,
         };
-        let schema = source.describe(&rel).await.expect("describe");
+        let mut described = source.describe(&rel).await.expect("describe");
         // Another connection changes the table after the source opened its snapshot.
         let mut w = PgConnection::connect(&pg_url()).await.expect("writer");
         w.execute("INSERT INTO pg_it_snap SELECT g, 1 FROM generate_series(1001, 1500) g; UPDATE pg_it_snap SET v = 2 WHERE id <= 10")
@@ -363,7 +363,12 @@ fn every_extract_reads_the_snapshot_taken_at_connect() {
             .expect("writes");
         let b = bounds_sql(Dialect::Postgres, &rel, "id", None);
         let (_, hi) = source
-            .bounds(&b, "id", ingest::plan::CursorKind::Int)
+            .bounds(
+                &mut described.native,
+                &b,
+                "id",
+                ingest::plan::CursorKind::Int,
+            )
             .await
             .expect("bounds")
             .expect("rows");
@@ -372,7 +377,8 @@ fn every_extract_reads_the_snapshot_taken_at_connect() {
         let mut sum = 0i64;
         let spec = ingest::source::Extract {
             query: select_sql(Dialect::Postgres, &rel, None, None),
-            schema: schema.clone(),
+            schema: described.schema.clone(),
+            native: described.native.clone(),
             batch_rows: 300,
             key_columns: vec![0],
         };
