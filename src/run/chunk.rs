@@ -2,7 +2,7 @@
 
 use super::RetryPolicy;
 use super::boundary::Boundary;
-use super::job::{JobContext, JobError};
+use super::job::{ChunkCause, JobContext, JobError};
 use super::plan::{JobPlan, column_index};
 use crate::config::Job;
 use crate::plan::sql::{self, Relation};
@@ -113,10 +113,7 @@ pub(super) async fn extract_all(
                     first_error = Some(e)
                 }
             }
-            Err(join) => {
-                first_error =
-                    first_error.or(Some(JobError::Plan(format!("chunk task failed: {join}"))))
-            }
+            Err(join) => first_error = first_error.or(Some(JobError::Task(join))),
         }
     }
     if let Some(e) = first_error {
@@ -187,7 +184,7 @@ impl ChunkTask {
             .starting_at(attempt as usize * RETRY_SEQ_STEP);
             let mut written = 0u64;
             let result = self.pump(spec.clone(), &mut writer, &mut written).await;
-            let (error, transient) = match result {
+            let error = match result {
                 Ok((rows_extracted, rows_written, at_hi)) => match writer.finish().await {
                     Ok(files) => {
                         return Ok(ChunkOut {
@@ -197,7 +194,7 @@ impl ChunkTask {
                             at_hi,
                         });
                     }
-                    Err(e) => (self.fail(e.to_string()), e.is_transient()),
+                    Err(e) => self.fail(e),
                 },
                 Err(failure) => {
                     writer.abort().await;
@@ -206,7 +203,7 @@ impl ChunkTask {
             };
             self.progress.dec(written);
             let stopping = self.cancel.load(Ordering::SeqCst) || self.failed.load(Ordering::SeqCst);
-            if !transient || stopping || attempt >= self.retry.max_retries {
+            if !error.is_transient() || stopping || attempt >= self.retry.max_retries {
                 self.failed.store(true, Ordering::SeqCst);
                 return Err(error);
             }
@@ -223,40 +220,36 @@ impl ChunkTask {
         }
     }
 
-    /// Stream the chunk into `writer`; an error comes with whether it is worth a retry.
+    /// Stream the chunk into `writer`.
     async fn pump(
         &self,
         spec: Extract,
         writer: &mut ChunkWriter,
         written: &mut u64,
-    ) -> Result<(u64, u64, Vec<String>), (JobError, bool)> {
+    ) -> Result<(u64, u64, Vec<String>), JobError> {
         let mut stream = self.source.extract(spec);
         let (mut extracted, mut at_hi) = (0u64, Vec::new());
         while let Some(batch) = stream.next().await {
             if self.cancel.load(Ordering::SeqCst) {
-                return Err((JobError::Interrupted, false));
+                return Err(JobError::Interrupted);
             }
             if self.failed.load(Ordering::SeqCst) {
-                return Err((JobError::Stopped { chunk: self.index }, false));
+                return Err(JobError::Stopped { chunk: self.index });
             }
-            let batch = batch.map_err(|e| {
-                let transient = e.is_transient();
-                (self.fail(e.to_string()), transient)
-            })?;
+            let batch = batch.map_err(|e| self.fail(e))?;
             extracted += batch.num_rows() as u64;
             let batch = match &self.boundary {
                 Some(b) => {
-                    let (kept, keys) = b.apply(&batch).map_err(|e| (self.fail(e), false))?;
+                    let (kept, keys) = b
+                        .apply(&batch)
+                        .map_err(|e| self.fail(ChunkCause::Boundary(e)))?;
                     at_hi.extend(keys);
                     kept
                 }
                 None => batch,
             };
             if batch.num_rows() > 0 {
-                writer
-                    .write(&batch)
-                    .await
-                    .map_err(|e| (self.fail(e.to_string()), e.is_transient()))?;
+                writer.write(&batch).await.map_err(|e| self.fail(e))?;
             }
             *written += batch.num_rows() as u64;
             self.progress.inc(batch.num_rows() as u64);
@@ -264,10 +257,10 @@ impl ChunkTask {
         Ok((extracted, *written, at_hi))
     }
 
-    fn fail(&self, message: String) -> JobError {
+    fn fail(&self, cause: impl Into<ChunkCause>) -> JobError {
         JobError::Chunk {
             chunk: self.index,
-            message,
+            cause: cause.into(),
         }
     }
 }

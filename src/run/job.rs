@@ -2,7 +2,7 @@
 
 use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
-use super::plan::{JobPlan, plan, print_plan};
+use super::plan::{JobPlan, PlanError, plan, print_plan};
 use super::summary::{JobReport, Status};
 use crate::config::{Job, LoadType};
 use crate::plan::{CursorValue, Watermark};
@@ -54,14 +54,27 @@ pub enum JobError {
     State(#[from] crate::state::StateError),
     /// Planning the window or chunks.
     #[error("{0}")]
-    Plan(String),
+    Plan(#[from] PlanError),
     /// A chunk failed.
-    #[error("chunk {chunk}: {message}")]
+    #[error("chunk {chunk}: {cause}")]
     Chunk {
         /// Chunk number.
         chunk: usize,
         /// What went wrong.
-        message: String,
+        cause: ChunkCause,
+    },
+    /// A chunk's task ended without a result (it panicked or was cancelled).
+    #[error("a chunk task ended without a result: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// The load is committed in the destination, but the local state could not be written.
+    #[error(
+        "load {load_id} is committed but its state was not saved ({source}); the next run adopts it"
+    )]
+    StateNotSaved {
+        /// The committed load.
+        load_id: String,
+        /// Why the state was not saved.
+        source: crate::state::StateError,
     },
     /// Ctrl-C.
     #[error("interrupted: nothing of this load was committed")]
@@ -72,6 +85,44 @@ pub enum JobError {
         /// Chunk number.
         chunk: usize,
     },
+}
+
+impl JobError {
+    /// Whether retrying the failed chunk from its start may succeed (a lost source connection,
+    /// an unreachable destination).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            JobError::Chunk { cause, .. } => cause.is_transient(),
+            JobError::Source(e) => e.is_transient(),
+            JobError::Sink(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+}
+
+/// What failed inside one chunk.
+#[derive(Debug, thiserror::Error)]
+pub enum ChunkCause {
+    /// Reading the source.
+    #[error("{0}")]
+    Source(#[from] crate::source::SourceError),
+    /// Writing the data files.
+    #[error("{0}")]
+    Sink(#[from] crate::sink::SinkError),
+    /// Filtering the rows at the window's lower bound.
+    #[error("boundary filter: {0}")]
+    Boundary(String),
+}
+
+impl ChunkCause {
+    /// Whether retrying the chunk from its start may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ChunkCause::Source(e) => e.is_transient(),
+            ChunkCause::Sink(e) => e.is_transient(),
+            ChunkCause::Boundary(_) => false,
+        }
+    }
 }
 
 /// Run one job and report; never panics, never commits a partial load.
@@ -100,7 +151,10 @@ async fn execute(
         &job.source_name,
         job.output_table(),
     );
-    let mut state = ctx.state.load(&job.job_id)?;
+    let mut state = {
+        let (store, id) = (ctx.state.clone(), job.job_id.clone());
+        off_runtime(move || store.load(&id)).await??
+    };
     if ctx.dry_run {
         // Plans from local state only: the destination is not opened, nothing is created.
         let stored = if ctx.full_refresh {
@@ -194,13 +248,13 @@ async fn execute(
         rows_loaded_total: previous_total + manifest.rows,
         schema_fingerprint: Some(fingerprint(&plan.schema)),
     };
-    ctx.state.save(&new_state).map_err(|e| {
-        JobError::Plan(format!(
-            "load {} is committed but its state was not saved ({e}); the next run adopts it",
-            manifest.load_id
-        ))
+    save_state(ctx, &new_state).await.map_err(|e| match e {
+        JobError::State(source) => JobError::StateNotSaved {
+            load_id: manifest.load_id.clone(),
+            source,
+        },
+        other => other,
     })?;
-    ctx.state.update_summary(&new_state)?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
     tidy(job, ctx, store.as_ref(), &layout, Some(&manifest), &load_id).await;
     Ok(())
@@ -282,9 +336,28 @@ async fn adopt_newer_manifest(
         rows_loaded_total: previous_total + m.rows,
         schema_fingerprint: None,
     };
-    ctx.state.save(&adopted)?;
-    ctx.state.update_summary(&adopted)?;
+    save_state(ctx, &adopted).await?;
     *state = Some(adopted);
+    Ok(())
+}
+
+/// Run file work that reads or fsyncs on a blocking thread, off the async workers.
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, JobError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(JobError::Task)
+}
+
+/// Save a job's state and the summary of all jobs (both fsync) off the async workers.
+async fn save_state(ctx: &JobContext, state: &JobState) -> Result<(), JobError> {
+    let (store, state) = (ctx.state.clone(), state.clone());
+    off_runtime(move || {
+        store.save(&state)?;
+        store.update_summary(&state)
+    })
+    .await??;
     Ok(())
 }
 
@@ -299,12 +372,12 @@ fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, 
     keys.sort_unstable();
     keys.dedup();
     if keys.len() > BOUNDARY_CAP {
-        return Err(JobError::Plan(format!(
-            "{} rows share the new watermark {} of `{}` (more than {BOUNDARY_CAP}); use a finer cursor column (e.g. a timestamp with fractions or an increasing id)",
-            keys.len(),
-            w.hi,
-            w.column
-        )));
+        return Err(PlanError::TooManyAtWatermark {
+            rows: keys.len(),
+            value: w.hi.to_text(),
+            column: w.column.clone(),
+        }
+        .into());
     }
     Ok(keys)
 }

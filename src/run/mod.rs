@@ -250,8 +250,12 @@ async fn run_one(
             end_time: Utc::now(),
             error: report.error.clone(),
         };
-        if let Err(e) = audit::append(&opts.state_dir, &record) {
-            tracing::error!("{}: could not append the audit line: {e}", job.job_id);
+        // The append fsyncs: keep it off the async workers.
+        let dir = opts.state_dir.clone();
+        match tokio::task::spawn_blocking(move || audit::append(&dir, &record)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
+            Err(e) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
         }
     }
     report

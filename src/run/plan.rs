@@ -3,6 +3,7 @@
 use super::job::JobError;
 use crate::config::{Job, LoadType};
 use crate::plan::chunk::{self, Chunk};
+use crate::plan::cursor::ParseCursorError;
 use crate::plan::sql::{self, Relation};
 use crate::plan::window::Window;
 use crate::plan::{CursorKind, CursorValue};
@@ -30,9 +31,70 @@ pub struct JobPlan {
     pub empty: bool,
 }
 
+/// Why a job could not be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A column the workbook names is not in the source's result.
+    #[error("column `{0}` is not in the source's result")]
+    MissingColumn(String),
+    /// The watermark column's type cannot be a cursor.
+    #[error(
+        "watermark column `{column}` has type {data_type}, which cannot be a cursor (integer, date or timestamp)"
+    )]
+    NotACursor {
+        /// The column.
+        column: String,
+        /// Its Arrow type.
+        data_type: DataType,
+    },
+    /// The partition column's type cannot split chunks.
+    #[error("partition column `{0}` must be an integer, date or timestamp")]
+    NotAPartition(String),
+    /// The stored watermark is on another column or of another kind than the job's now.
+    #[error(
+        "the stored watermark is on `{stored_column}` ({stored_kind}) but the job now uses `{column}` ({kind}); run `ingest state reset {job_id}`"
+    )]
+    WatermarkMoved {
+        /// Column of the stored watermark.
+        stored_column: String,
+        /// Kind of the stored watermark.
+        stored_kind: CursorKind,
+        /// The job's watermark column.
+        column: String,
+        /// Its cursor kind now.
+        kind: CursorKind,
+        /// The job.
+        job_id: String,
+    },
+    /// The stored watermark does not parse as its kind.
+    #[error("stored watermark: {0}")]
+    StoredWatermark(#[source] ParseCursorError),
+    /// The workbook's `last_watermark` does not parse as the column's kind.
+    #[error("last_watermark (row {row}): {source}")]
+    LastWatermark {
+        /// Workbook row.
+        row: u32,
+        /// Why it does not parse.
+        source: ParseCursorError,
+    },
+    /// Too many rows share the new watermark to remember their keys.
+    #[error(
+        "{rows} rows share the new watermark {value} of `{column}` (more than {cap}); use a finer cursor column (e.g. a timestamp with fractions or an increasing id)",
+        cap = super::boundary::BOUNDARY_CAP
+    )]
+    TooManyAtWatermark {
+        /// Rows at the watermark.
+        rows: usize,
+        /// The watermark, as text.
+        value: String,
+        /// The cursor column.
+        column: String,
+    },
+}
+
 /// Find a workbook column name in the schema: a quoted name exactly, a plain one ignoring case.
 /// A quoted name is unwrapped as the SQL quotes it (`"a""b"` is the column `a"b`).
-pub fn column_index(schema: &Schema, name: &str) -> Result<usize, JobError> {
+pub fn column_index(schema: &Schema, name: &str) -> Result<usize, PlanError> {
     let quoted = sql::unwrap_quoted(name);
     schema
         .fields()
@@ -41,7 +103,7 @@ pub fn column_index(schema: &Schema, name: &str) -> Result<usize, JobError> {
             Some(inner) => f.name() == inner,
             None => f.name().eq_ignore_ascii_case(name),
         })
-        .ok_or_else(|| JobError::Plan(format!("column `{name}` is not in the source's result")))
+        .ok_or_else(|| PlanError::MissingColumn(name.to_string()))
 }
 
 /// The cursor kind of an Arrow type, if it can be a cursor.
@@ -75,32 +137,35 @@ pub(super) async fn plan(
     if job.load_type == LoadType::Incremental {
         let column = job.watermark_column.clone().unwrap_or_default();
         let idx = column_index(&schema, &column)?;
-        let k = cursor_kind(schema.field(idx).data_type()).ok_or_else(|| {
-            JobError::Plan(format!(
-                "watermark column `{column}` has type {}, which cannot be a cursor (integer, date or timestamp)",
-                schema.field(idx).data_type()
-            ))
-        })?;
+        let k =
+            cursor_kind(schema.field(idx).data_type()).ok_or_else(|| PlanError::NotACursor {
+                column: column.clone(),
+                data_type: schema.field(idx).data_type().clone(),
+            })?;
         kind = Some(k);
         let lo = match state.and_then(|s| s.watermark.as_ref()) {
             Some(w) => {
                 if !w.column.eq_ignore_ascii_case(&column) || w.kind != k {
-                    return Err(JobError::Plan(format!(
-                        "the stored watermark is on `{}` ({}) but the job now uses `{column}` ({k}); run `ingest state reset {}`",
-                        w.column, w.kind, job.job_id
-                    )));
+                    return Err(PlanError::WatermarkMoved {
+                        stored_column: w.column.clone(),
+                        stored_kind: w.kind,
+                        column,
+                        kind: k,
+                        job_id: job.job_id.clone(),
+                    }
+                    .into());
                 }
                 previous_keys = state
                     .map(|s| s.boundary_keys.iter().cloned().collect())
                     .unwrap_or_default();
-                Some(
-                    w.cursor()
-                        .map_err(|e| JobError::Plan(format!("stored watermark: {e}")))?,
-                )
+                Some(w.cursor().map_err(PlanError::StoredWatermark)?)
             }
             None => match &job.last_watermark {
-                Some(text) => Some(CursorValue::parse(k, text).map_err(|e| {
-                    JobError::Plan(format!("last_watermark (row {}): {e}", job.row))
+                Some(text) => Some(CursorValue::parse(k, text).map_err(|source| {
+                    PlanError::LastWatermark {
+                        row: job.row,
+                        source,
+                    }
                 })?),
                 None => None,
             },
@@ -175,9 +240,7 @@ async fn plan_chunks(
     let idx = column_index(schema, &column)?;
     let Some(kind) = cursor_kind(schema.field(idx).data_type()) else {
         if job.partition_column.is_some() {
-            return Err(JobError::Plan(format!(
-                "partition column `{column}` must be an integer, date or timestamp"
-            )));
+            return Err(PlanError::NotAPartition(column).into());
         }
         return Ok(whole());
     };
