@@ -2,6 +2,7 @@
 
 pub mod boundary;
 pub mod chunk;
+pub mod drift;
 pub mod job;
 pub mod plan;
 pub mod summary;
@@ -249,6 +250,7 @@ async fn run_one(
             start_time,
             end_time: Utc::now(),
             error: report.error.clone(),
+            schema_change: report.schema_change.clone(),
         };
         if let Err(e) = audit::append(&opts.state_dir, &record) {
             tracing::error!("{}: could not append the audit line: {e}", job.job_id);
