@@ -94,6 +94,10 @@ pub const COLUMNS: &[(&str, &str)] = &[
         "pagination_type",
         "Reserved for the API source (not yet supported).",
     ),
+    (
+        "schema_change",
+        "Optional. evolve (default): added, dropped and widened columns load; fail: any schema change fails the job.",
+    ),
 ];
 
 /// The database a job reads from.
@@ -178,6 +182,37 @@ impl fmt::Display for LoadType {
     }
 }
 
+/// What a job does when the source's columns differ from the last committed load's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaChange {
+    /// Added and dropped columns and widened types load; other type changes fail the job.
+    #[default]
+    Evolve,
+    /// Any change of columns or types fails the job.
+    Fail,
+}
+
+impl SchemaChange {
+    /// Parse a workbook value, case-insensitively.
+    pub fn parse(s: &str) -> Option<SchemaChange> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "evolve" => Some(SchemaChange::Evolve),
+            "fail" => Some(SchemaChange::Fail),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SchemaChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SchemaChange::Evolve => "evolve",
+            SchemaChange::Fail => "fail",
+        })
+    }
+}
+
 /// One validated job (a workbook row).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
@@ -220,6 +255,8 @@ pub struct Job {
     pub parallelism: usize,
     /// Destination key in secrets.
     pub destination: String,
+    /// What to do when the source's schema changed since the last committed load.
+    pub schema_change: SchemaChange,
 }
 
 impl Job {

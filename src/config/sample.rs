@@ -251,13 +251,14 @@ fn write_sheet(ws: &mut Worksheet) -> Result<(), XlsxError> {
         ws.set_column_width(c, column_width(name))?;
     }
     ws.set_freeze_panes(1, 0)?;
-    let lists: [(&str, &[&str]); 3] = [
+    let lists: [(&str, &[&str]); 4] = [
         (
             "source_type",
             &["PostgreSQL", "MSSQL", "Oracle", "MySQL", "SQLite"],
         ),
         ("load_type", &["FULL", "INCREMENTAL"]),
         ("enabled", &["Y", "N"]),
+        ("schema_change", &["evolve", "fail"]),
     ];
     for (name, values) in lists {
         // A warning, not a stop: aliases such as "Postgres" or "yes" are accepted too.

@@ -2,7 +2,9 @@
 
 use crate::config::cell;
 use crate::config::issue::{self, Issue, Location, Severity};
-use crate::config::job::{DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SourceType};
+use crate::config::job::{
+    DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SchemaChange, SourceType,
+};
 use crate::config::row::RowCtx;
 use crate::config::rules::{self, Problem};
 use crate::config::secrets::Secrets;
@@ -197,6 +199,7 @@ impl RowCtx<'_> {
         let destination = self
             .text("destination")
             .unwrap_or_else(|| DEFAULT_DESTINATION.to_string());
+        let schema_change = self.schema_change();
 
         let target_container = self.text("target_container");
         let target_container = self.require("target_container", target_container, "required");
@@ -247,6 +250,20 @@ impl RowCtx<'_> {
             chunk_size,
             parallelism,
             destination,
+            schema_change,
+        })
+    }
+
+    /// `schema_change`: evolve (also when empty) or fail.
+    fn schema_change(&mut self) -> SchemaChange {
+        let Some(t) = self.text("schema_change") else {
+            return SchemaChange::default();
+        };
+        SchemaChange::parse(&t).unwrap_or_else(|| {
+            let p = Problem::new(format!("`{}` is not a schema_change", rules::shown(&t)))
+                .hint("use evolve (the default) or fail");
+            self.error("schema_change", p);
+            SchemaChange::default()
         })
     }
 

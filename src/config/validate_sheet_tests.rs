@@ -142,3 +142,24 @@ fn a_header_only_sheet_warns_that_there_are_no_jobs() {
     );
     assert!(!v.has_errors());
 }
+
+#[test]
+fn schema_change_is_evolve_by_default_or_fail() {
+    let v = check(&[row(&[])]);
+    assert_eq!(v.jobs[0].schema_change, SchemaChange::Evolve);
+    for (text, want) in [
+        ("evolve", SchemaChange::Evolve),
+        (" FAIL ", SchemaChange::Fail),
+        ("Evolve", SchemaChange::Evolve),
+    ] {
+        let v = check(&[row(&[("schema_change", s(text))])]);
+        assert_eq!(lines(&v), Vec::<String>::new(), "{text}");
+        assert_eq!(v.jobs[0].schema_change, want, "{text}");
+    }
+    assert_eq!(
+        one(&[("schema_change", s("ignore"))]),
+        ["SourceConfig!V2 schema_change `ignore` is not a schema_change"]
+    );
+    let v = check(&[row(&[("schema_change", Data::Float(1.0))])]);
+    assert!(v.has_errors(), "{:?}", lines(&v));
+}

@@ -2,7 +2,8 @@
 //! took, and remember the rows at `hi` for the next one. Keys are compact row hashes.
 
 use crate::plan::CursorValue;
-use arrow::array::{Array, AsArray, BooleanArray};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use arrow::compute::kernels::cmp::eq;
 use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
 use arrow::record_batch::RecordBatch;
@@ -21,6 +22,17 @@ pub struct Boundary {
     lo: Option<i64>,
     hi: Option<i64>,
     previous: HashSet<String>,
+    matching: Option<Vec<MatchColumn>>,
+}
+
+/// A column hashed to match the previous load's boundary keys after the schema changed: its
+/// index now, and the type it had then (values are cast back to it before hashing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchColumn {
+    /// Index in the current batch schema.
+    pub index: usize,
+    /// The previous load's type, when it differs from the current one.
+    pub cast_to: Option<DataType>,
 }
 
 impl Boundary {
@@ -40,25 +52,47 @@ impl Boundary {
             lo: lo.and_then(|v| native(v, cursor_type)),
             hi: native(hi, cursor_type),
             previous,
+            matching: None,
         }
     }
 
+    /// Match rows at `lo` against the previous keys by hashing these columns (the ones the
+    /// previous load hashed, as they are now) instead of the key columns.
+    pub fn matching(mut self, columns: Option<Vec<MatchColumn>>) -> Boundary {
+        self.matching = columns;
+        self
+    }
+
     /// Drop the rows at `lo` whose key the previous load stored; return the kept rows and the
-    /// keys of kept rows whose cursor equals `hi`.
+    /// keys of every row whose cursor equals `hi` (also of a row at `lo` = `hi` that was
+    /// dropped, so the keys stay complete when they are computed over other columns).
     pub fn apply(&self, batch: &RecordBatch) -> Result<(RecordBatch, Vec<String>), String> {
         let cursor =
             cast(batch.column(self.cursor), &DataType::Int64).map_err(|e| e.to_string())?;
         let cursor = cursor.as_primitive::<Int64Type>();
         let formatters = self.formatters(batch)?;
+        let matched = match &self.matching {
+            Some(columns) => Some(MatchArrays::new(batch, columns)?),
+            None => None,
+        };
+        let match_formatters = match &matched {
+            Some(m) => Some(m.formatters()?),
+            None => None,
+        };
         let mut keep = Vec::with_capacity(batch.num_rows());
         let mut at_hi = Vec::new();
         for row in 0..batch.num_rows() {
             let value = cursor.is_valid(row).then(|| cursor.value(row));
             let mut kept = true;
             if value.is_some() && value == self.lo && !self.previous.is_empty() {
-                kept = !self.previous.contains(&row_hash(&formatters, row));
+                kept = match (&matched, &match_formatters) {
+                    (Some(m), Some(f)) => {
+                        !(m.exact(row) && self.previous.contains(&row_hash(f, row)))
+                    }
+                    _ => !self.previous.contains(&row_hash(&formatters, row)),
+                };
             }
-            if kept && value.is_some() && value == self.hi {
+            if value.is_some() && value == self.hi {
                 at_hi.push(row_hash(&formatters, row));
             }
             keep.push(kept);
@@ -87,8 +121,52 @@ impl Boundary {
     }
 }
 
+/// The columns hashed to match previous keys, cast back to their previous types, and which
+/// rows survived that cast unchanged (a value the old type cannot hold matches no old row).
+struct MatchArrays {
+    arrays: Vec<ArrayRef>,
+    inexact: Vec<BooleanArray>,
+}
+
+impl MatchArrays {
+    fn new(batch: &RecordBatch, columns: &[MatchColumn]) -> Result<MatchArrays, String> {
+        let mut arrays = Vec::with_capacity(columns.len());
+        let mut inexact = Vec::new();
+        for c in columns {
+            let current = batch.column(c.index);
+            let Some(old) = &c.cast_to else {
+                arrays.push(current.clone());
+                continue;
+            };
+            let back = cast(current, old).map_err(|e| e.to_string())?;
+            let again = cast(&back, current.data_type()).map_err(|e| e.to_string())?;
+            let same = eq(&again, current).map_err(|e| e.to_string())?;
+            // Inexact: a value that became NULL or another value in the old type.
+            let lost = BooleanArray::from_iter(
+                (0..current.len())
+                    .map(|r| Some(current.is_valid(r) && (same.is_null(r) || !same.value(r)))),
+            );
+            inexact.push(lost);
+            arrays.push(back);
+        }
+        Ok(MatchArrays { arrays, inexact })
+    }
+
+    fn formatters(&self) -> Result<Vec<ArrayFormatter<'_>>, String> {
+        let options = FormatOptions::default().with_null("\u{0}NULL");
+        self.arrays
+            .iter()
+            .map(|a| ArrayFormatter::try_new(a.as_ref(), &options).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    fn exact(&self, row: usize) -> bool {
+        self.inexact.iter().all(|l| !l.value(row))
+    }
+}
+
 /// A compact, stable hash of a row's key values (16 hex digits of SHA-256 over their text forms).
-fn row_hash(formatters: &[ArrayFormatter<'_>], row: usize) -> String {
+pub(super) fn row_hash(formatters: &[ArrayFormatter<'_>], row: usize) -> String {
     let mut h = Sha256::new();
     for f in formatters {
         h.update(f.value(row).to_string().as_bytes());

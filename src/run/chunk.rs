@@ -45,14 +45,17 @@ pub(super) async fn extract_all(
     let boundary = match &plan.window {
         Some(w) => {
             let idx = column_index(&plan.schema, &w.column)?;
-            Some(Boundary::new(
-                idx,
-                plan.schema.field(idx).data_type(),
-                key_columns.clone(),
-                w.lo.as_ref(),
-                &w.hi,
-                plan.previous_keys.clone(),
-            ))
+            Some(
+                Boundary::new(
+                    idx,
+                    plan.schema.field(idx).data_type(),
+                    key_columns.clone(),
+                    w.lo.as_ref(),
+                    &w.hi,
+                    plan.previous_keys.clone(),
+                )
+                .matching(plan.boundary_match.clone()),
+            )
         }
         None => None,
     };

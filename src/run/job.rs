@@ -2,6 +2,7 @@
 
 use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
+use super::drift;
 use super::plan::{JobPlan, PlanError, plan, print_plan};
 use super::summary::{JobReport, Status};
 use crate::config::{Job, LoadType};
@@ -55,6 +56,9 @@ pub enum JobError {
     /// Planning the window or chunks.
     #[error("{0}")]
     Plan(#[from] PlanError),
+    /// The source's columns changed in a way the job's `schema_change` refuses.
+    #[error("{0}")]
+    Drift(#[from] super::drift::DriftError),
     /// A chunk failed.
     #[error("chunk {chunk}: {cause}")]
     Chunk {
@@ -170,15 +174,17 @@ async fn execute(
         return Ok(());
     }
     let store = ctx.destination.store(&job.target_container)?;
-    if !ctx.full_refresh {
-        adopt_newer_manifest(job, ctx, &store, &layout, &mut state).await?;
-    }
+    let previous = if ctx.full_refresh {
+        None
+    } else {
+        adopt_newer_manifest(job, ctx, &store, &layout, &mut state).await?
+    };
     let stored = if ctx.full_refresh {
         None
     } else {
         state.as_ref()
     };
-    let plan = plan(job, ctx.source.as_ref(), stored).await?;
+    let mut plan = plan(job, ctx.source.as_ref(), stored).await?;
     report.watermark_from = plan
         .window
         .as_ref()
@@ -192,6 +198,12 @@ async fn execute(
     } else {
         job.load_type
     };
+    // Schema drift is decided before anything is extracted: a refusal touches nothing.
+    if let Some(prev) = &previous {
+        report.schema_change = drift::check(job, load_type, prev, &plan.schema)?;
+        drift::match_previous_keys(job, &mut plan, Some(prev), stored, store.as_ref(), &layout)
+            .await?;
+    }
     let load_id = new_load_id(Utc::now());
     if plan.empty && load_type == LoadType::Incremental {
         tracing::info!("{}: no new rows", job.job_id);
@@ -209,6 +221,10 @@ async fn execute(
         return Ok(());
     }
     let boundary_keys = new_boundary_keys(&plan, loaded.at_hi)?;
+    let boundary_columns = match &plan.window {
+        Some(_) => Some(drift::boundary_columns(job, &plan.schema)?),
+        None => None,
+    };
     let window = plan.window.as_ref().map(|w| ManifestWindow {
         column: w.column.clone(),
         kind: w.hi.kind(),
@@ -229,6 +245,8 @@ async fn execute(
         schema: manifest::schema_fields(&plan.schema),
         started_at,
         finished_at: Utc::now(),
+        boundary_columns,
+        schema_change: report.schema_change.clone(),
     };
     // The commit: the manifest makes the load visible; state is a local copy of it.
     manifest::write(store.as_ref(), &layout, &manifest).await?;
@@ -295,23 +313,24 @@ async fn tidy(
 }
 
 /// A crash between the manifest and the state write leaves a manifest newer than the state:
-/// take its watermark and keys, so the window is not loaded twice.
+/// take its watermark and keys, so the window is not loaded twice. Returns the job's newest
+/// manifest (the last committed load), if any.
 async fn adopt_newer_manifest(
     job: &Job,
     ctx: &JobContext,
     store: &Arc<dyn ObjectStore>,
     layout: &TableLayout,
     state: &mut Option<JobState>,
-) -> Result<(), JobError> {
+) -> Result<Option<Manifest>, JobError> {
     let Some(m) = manifest::latest(store.as_ref(), layout).await? else {
-        return Ok(());
+        return Ok(None);
     };
     if m.job_id != job.job_id {
-        return Ok(());
+        return Ok(None);
     }
     let known = state.as_ref().and_then(|s| s.last_load_id.clone());
     if known.as_ref().is_some_and(|id| *id >= m.load_id) {
-        return Ok(());
+        return Ok(Some(m));
     }
     tracing::warn!(
         "{}: adopting load {} found in the destination (newer than local state)",
@@ -338,7 +357,7 @@ async fn adopt_newer_manifest(
     };
     save_state(ctx, &adopted).await?;
     *state = Some(adopted);
-    Ok(())
+    Ok(Some(m))
 }
 
 /// Run file work that reads or fsyncs on a blocking thread, off the async workers.
@@ -366,7 +385,9 @@ fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, 
         return Ok(Vec::new());
     };
     let mut keys: Vec<String> = at_hi;
-    if w.lo.as_ref() == Some(&w.hi) {
+    // Keys hashed over other columns (schema drift) are not carried: every row at `hi` was
+    // hashed anew over this load's columns.
+    if w.lo.as_ref() == Some(&w.hi) && plan.boundary_match.is_none() {
         keys.extend(plan.previous_keys.iter().cloned());
     }
     keys.sort_unstable();

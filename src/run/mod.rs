@@ -2,6 +2,7 @@
 
 pub mod boundary;
 pub mod chunk;
+pub mod drift;
 pub mod job;
 pub mod plan;
 pub mod summary;
@@ -249,6 +250,7 @@ async fn run_one(
             start_time,
             end_time: Utc::now(),
             error: report.error.clone(),
+            schema_change: report.schema_change.clone(),
         };
         // The append fsyncs: keep it off the async workers.
         let dir = opts.state_dir.clone();

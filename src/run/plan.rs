@@ -1,5 +1,6 @@
 //! Planning one job against its source: schema, incremental window, chunks; the dry-run printout.
 
+use super::boundary::MatchColumn;
 use super::job::JobError;
 use crate::config::{Job, LoadType};
 use crate::plan::chunk::{self, Chunk};
@@ -29,6 +30,8 @@ pub struct JobPlan {
     pub previous_keys: HashSet<String>,
     /// Whether there is anything to read.
     pub empty: bool,
+    /// Set when the previous keys were hashed over other columns or types (schema drift).
+    pub boundary_match: Option<Vec<MatchColumn>>,
 }
 
 /// Why a job could not be planned.
@@ -209,6 +212,7 @@ pub(super) async fn plan(
         chunks,
         previous_keys,
         empty,
+        boundary_match: None,
     })
 }
 

@@ -39,6 +39,8 @@ pub struct JobReport {
     pub watermark: Option<String>,
     /// The error, one line, for failed jobs.
     pub error: Option<String>,
+    /// How the source's columns differ from the last committed load's, when they do.
+    pub schema_change: Option<crate::sink::schema_diff::SchemaDiff>,
 }
 
 impl JobReport {
@@ -56,6 +58,7 @@ impl JobReport {
             watermark_from: None,
             watermark: None,
             error: None,
+            schema_change: None,
         }
     }
 }

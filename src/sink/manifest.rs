@@ -4,6 +4,7 @@
 use super::error::SinkError;
 use super::layout::TableLayout;
 use super::parquet::FileEntry;
+use super::schema_diff::SchemaDiff;
 use crate::config::job::LoadType;
 use crate::plan::cursor::CursorKind;
 use arrow::datatypes::Schema;
@@ -46,6 +47,13 @@ pub struct Manifest {
     pub started_at: DateTime<Utc>,
     /// When the last file was durable.
     pub finished_at: DateTime<Utc>,
+    /// The columns (in order) whose values were hashed into `boundary_keys`; absent in
+    /// manifests of earlier versions (then: the key columns, else every column of `schema`).
+    #[serde(default)]
+    pub boundary_columns: Option<Vec<String>>,
+    /// How `schema` differs from the previous load's, when it does.
+    #[serde(default)]
+    pub schema_change: Option<SchemaDiff>,
 }
 
 /// The cursor window of an incremental load.

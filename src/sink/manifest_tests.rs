@@ -46,7 +46,23 @@ fn manifest(load_id: &str, load_type: LoadType, file_ids: &[&str]) -> Manifest {
         }],
         started_at: Utc.with_ymd_and_hms(2026, 1, 3, 0, 0, 0).unwrap(),
         finished_at: Utc.with_ymd_and_hms(2026, 1, 3, 0, 1, 0).unwrap(),
+        boundary_columns: Some(vec!["id".into()]),
+        schema_change: None,
     }
+}
+
+#[test]
+fn manifests_without_drift_fields_still_parse() {
+    let m = manifest(A, LoadType::Incremental, &["0-0"]);
+    let mut value = serde_json::to_value(&m).unwrap();
+    let object = value.as_object_mut().unwrap();
+    assert!(object.remove("boundary_columns").is_some());
+    assert!(object.remove("schema_change").is_some());
+    let bytes = serde_json::to_vec(&value).unwrap();
+    let old = parse(&layout().manifest_path(A), &bytes).unwrap();
+    assert_eq!(old.boundary_columns, None);
+    assert_eq!(old.schema_change, None);
+    assert_eq!(old.boundary_keys, m.boundary_keys);
 }
 
 async fn put_data(store: &InMemory, load_id: &str, file_id: &str) -> String {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod layout;
 pub mod manifest;
 pub mod parquet;
+pub mod schema_diff;
 pub mod store;
 
 pub use error::SinkError;

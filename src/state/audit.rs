@@ -2,6 +2,7 @@
 
 use super::StateError;
 use crate::config::LoadType;
+use crate::sink::schema_diff::SchemaDiff;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, OpenOptions};
@@ -56,6 +57,9 @@ pub struct AuditRecord {
     pub end_time: DateTime<Utc>,
     /// The error, for a failed job (never holds a secret: callers pass redacted messages).
     pub error: Option<String>,
+    /// How the source's columns differ from the last committed load's, when they do.
+    #[serde(default)]
+    pub schema_change: Option<SchemaDiff>,
 }
 
 /// Path of the audit log under a state directory.
@@ -127,6 +131,7 @@ mod tests {
             start_time: t0,
             end_time: t0 + chrono::Duration::milliseconds(1500),
             error: (status == AuditStatus::Failed).then(|| "boom\nsecond line".to_string()),
+            schema_change: None,
         }
     }
 
@@ -165,6 +170,7 @@ mod tests {
             "start_time",
             "end_time",
             "error",
+            "schema_change",
         ];
         want.sort();
         assert_eq!(keys, want);
