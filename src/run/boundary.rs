@@ -6,6 +6,7 @@ use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use arrow::compute::kernels::cmp::eq;
 use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use sha2::{Digest, Sha256};
@@ -66,9 +67,8 @@ impl Boundary {
     /// Drop the rows at `lo` whose key the previous load stored; return the kept rows and the
     /// keys of every row whose cursor equals `hi` (also of a row at `lo` = `hi` that was
     /// dropped, so the keys stay complete when they are computed over other columns).
-    pub fn apply(&self, batch: &RecordBatch) -> Result<(RecordBatch, Vec<String>), String> {
-        let cursor =
-            cast(batch.column(self.cursor), &DataType::Int64).map_err(|e| e.to_string())?;
+    pub fn apply(&self, batch: &RecordBatch) -> Result<(RecordBatch, Vec<String>), ArrowError> {
+        let cursor = cast(batch.column(self.cursor), &DataType::Int64)?;
         let cursor = cursor.as_primitive::<Int64Type>();
         let formatters = self.formatters(batch)?;
         let matched = match &self.matching {
@@ -100,12 +100,14 @@ impl Boundary {
         if keep.iter().all(|k| *k) {
             return Ok((batch.clone(), at_hi));
         }
-        let filtered =
-            filter_record_batch(batch, &BooleanArray::from(keep)).map_err(|e| e.to_string())?;
+        let filtered = filter_record_batch(batch, &BooleanArray::from(keep))?;
         Ok((filtered, at_hi))
     }
 
-    fn formatters<'a>(&self, batch: &'a RecordBatch) -> Result<Vec<ArrayFormatter<'a>>, String> {
+    fn formatters<'a>(
+        &self,
+        batch: &'a RecordBatch,
+    ) -> Result<Vec<ArrayFormatter<'a>>, ArrowError> {
         let options = FormatOptions::default().with_null("\u{0}NULL");
         let cols: Vec<usize> = if self.keys.is_empty() {
             (0..batch.num_columns()).collect()
@@ -113,10 +115,7 @@ impl Boundary {
             self.keys.clone()
         };
         cols.iter()
-            .map(|&i| {
-                ArrayFormatter::try_new(batch.column(i).as_ref(), &options)
-                    .map_err(|e| e.to_string())
-            })
+            .map(|&i| ArrayFormatter::try_new(batch.column(i).as_ref(), &options))
             .collect()
     }
 }
@@ -129,7 +128,7 @@ struct MatchArrays {
 }
 
 impl MatchArrays {
-    fn new(batch: &RecordBatch, columns: &[MatchColumn]) -> Result<MatchArrays, String> {
+    fn new(batch: &RecordBatch, columns: &[MatchColumn]) -> Result<MatchArrays, ArrowError> {
         let mut arrays = Vec::with_capacity(columns.len());
         let mut inexact = Vec::new();
         for c in columns {
@@ -138,9 +137,9 @@ impl MatchArrays {
                 arrays.push(current.clone());
                 continue;
             };
-            let back = cast(current, old).map_err(|e| e.to_string())?;
-            let again = cast(&back, current.data_type()).map_err(|e| e.to_string())?;
-            let same = eq(&again, current).map_err(|e| e.to_string())?;
+            let back = cast(current, old)?;
+            let again = cast(&back, current.data_type())?;
+            let same = eq(&again, current)?;
             // Inexact: a value that became NULL or another value in the old type.
             let lost = BooleanArray::from_iter(
                 (0..current.len())
@@ -152,11 +151,11 @@ impl MatchArrays {
         Ok(MatchArrays { arrays, inexact })
     }
 
-    fn formatters(&self) -> Result<Vec<ArrayFormatter<'_>>, String> {
+    fn formatters(&self) -> Result<Vec<ArrayFormatter<'_>>, ArrowError> {
         let options = FormatOptions::default().with_null("\u{0}NULL");
         self.arrays
             .iter()
-            .map(|a| ArrayFormatter::try_new(a.as_ref(), &options).map_err(|e| e.to_string()))
+            .map(|a| ArrayFormatter::try_new(a.as_ref(), &options))
             .collect()
     }
 

@@ -243,9 +243,7 @@ impl ChunkTask {
             extracted += batch.num_rows() as u64;
             let batch = match &self.boundary {
                 Some(b) => {
-                    let (kept, keys) = b
-                        .apply(&batch)
-                        .map_err(|e| self.fail(ChunkCause::Boundary(e)))?;
+                    let (kept, keys) = b.apply(&batch).map_err(|e| self.fail(e))?;
                     at_hi.extend(keys);
                     kept
                 }

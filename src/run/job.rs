@@ -115,7 +115,7 @@ pub enum ChunkCause {
     Sink(#[from] crate::sink::SinkError),
     /// Filtering the rows at the window's lower bound.
     #[error("boundary filter: {0}")]
-    Boundary(String),
+    Boundary(#[from] arrow::error::ArrowError),
 }
 
 impl ChunkCause {
