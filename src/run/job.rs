@@ -6,6 +6,7 @@ use super::plan::{JobPlan, plan, print_plan};
 use super::summary::{JobReport, Status};
 use crate::config::{Job, LoadType};
 use crate::plan::{CursorValue, Watermark};
+use crate::sink::cleanup::owns_staging;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::{self, Manifest, ManifestWindow};
 use crate::sink::store::Destination;
@@ -99,7 +100,8 @@ async fn execute(
         &job.target_folder_path,
         &job.source_name,
         job.output_table(),
-    );
+    )
+    .for_job(&job.job_id);
     let mut state = ctx.state.load(&job.job_id)?;
     if ctx.dry_run {
         // Plans from local state only: the destination is not opened, nothing is created.
@@ -206,8 +208,9 @@ async fn execute(
     Ok(())
 }
 
-/// After a successful run: remove what failed or killed runs left (data files no manifest
-/// lists, unfinished uploads) and, after a FULL commit, the earlier loads. Failures only warn.
+/// After a successful run: remove what this job's failed or killed runs left (its data files
+/// no manifest lists, unfinished uploads) and, after a FULL commit, its earlier loads. Never
+/// touches another job's manifests or files; finding some is a warning. Failures only warn.
 async fn tidy(
     job: &Job,
     ctx: &JobContext,
@@ -216,27 +219,44 @@ async fn tidy(
     committed: Option<&Manifest>,
     load_id: &str,
 ) {
-    let staging = ctx
-        .destination
-        .remove_staging(&job.target_container, layout.prefix().as_ref());
+    let result = match committed {
+        Some(m) => manifest::cleanup(store, layout, m).await,
+        None => manifest::remove_leftovers(store, layout, &job.job_id, load_id).await,
+    };
+    let alone = result
+        .as_ref()
+        .is_ok_and(|r| r.foreign_manifests.is_empty());
+    match result {
+        Ok(r) => {
+            if !r.removed_files.is_empty() {
+                tracing::info!(
+                    "{}: removed {} files of earlier or failed loads",
+                    job.job_id,
+                    r.removed_files.len()
+                );
+            }
+            let others = r.foreign_jobs();
+            if !others.is_empty() {
+                tracing::warn!(
+                    "{}: the folder {} also holds {} loads of job {}; they were left alone. Give each job its own target_folder_path",
+                    job.job_id,
+                    layout.prefix(),
+                    r.foreign_manifests.len(),
+                    others.join(", ")
+                );
+            }
+        }
+        Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
+    }
+    let owns = |name: &str| owns_staging(layout, &job.job_id, alone, name);
+    let staging =
+        ctx.destination
+            .remove_staging(&job.target_container, layout.prefix().as_ref(), &owns);
     if staging > 0 {
         tracing::info!(
             "{}: removed {staging} unfinished upload files of killed runs",
             job.job_id
         );
-    }
-    let result = match committed {
-        Some(m) => manifest::cleanup(store, layout, m).await,
-        None => manifest::remove_leftovers(store, layout, load_id).await,
-    };
-    match result {
-        Ok(r) if !r.removed_files.is_empty() => tracing::info!(
-            "{}: removed {} files of earlier or failed loads",
-            job.job_id,
-            r.removed_files.len()
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
     }
 }
 
@@ -249,12 +269,9 @@ async fn adopt_newer_manifest(
     layout: &TableLayout,
     state: &mut Option<JobState>,
 ) -> Result<(), JobError> {
-    let Some(m) = manifest::latest(store.as_ref(), layout).await? else {
+    let Some(m) = manifest::latest(store.as_ref(), layout, &job.job_id).await? else {
         return Ok(());
     };
-    if m.job_id != job.job_id {
-        return Ok(());
-    }
     let known = state.as_ref().and_then(|s| s.last_load_id.clone());
     if known.as_ref().is_some_and(|id| *id >= m.load_id) {
         return Ok(());
