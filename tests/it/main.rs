@@ -16,4 +16,5 @@ mod oracle;
 mod postgres;
 mod recovery;
 mod secrets_sweep;
+mod shared_folder;
 mod support;
