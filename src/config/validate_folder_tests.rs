@@ -63,7 +63,7 @@ fn another_folder_container_destination_or_table_is_fine() {
         ("table_name", s("orders_archive")),
         ("destination", s("lake")),
     ] {
-        let v = check(&[job("a", &[]), job("b", &[other.clone()])]);
+        let v = check(&[job("a", &[]), job("b", std::slice::from_ref(&other))]);
         assert!(
             !lines(&v).iter().any(|l| l.contains("same table folder")),
             "{other:?}: {:?}",
