@@ -2,7 +2,7 @@
 
 use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
-use super::plan::{JobPlan, plan, print_plan};
+use super::plan::{JobPlan, plan, plan_report};
 use super::summary::{JobReport, Status};
 use crate::config::{Job, LoadType};
 use crate::plan::{CursorValue, Watermark};
@@ -110,11 +110,8 @@ async fn execute(
         } else {
             state.as_ref()
         };
-        print_plan(
-            job,
-            ctx.source.dialect(),
-            &plan(job, ctx.source.as_ref(), stored).await?,
-        );
+        let planned = plan(job, ctx.source.as_ref(), stored).await?;
+        report.plan = Some(plan_report(job, ctx.source.dialect(), &planned));
         return Ok(());
     }
     let store = ctx.destination.store(&job.target_container)?;

@@ -39,6 +39,9 @@ pub struct JobReport {
     pub watermark: Option<String>,
     /// The error, one line, for failed jobs.
     pub error: Option<String>,
+    /// The plan and its SQL (dry run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<super::plan::PlanReport>,
 }
 
 impl JobReport {
@@ -56,6 +59,7 @@ impl JobReport {
             watermark_from: None,
             watermark: None,
             error: None,
+            plan: None,
         }
     }
 }

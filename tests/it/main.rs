@@ -2,8 +2,10 @@
 
 mod azure;
 mod cli;
+mod commands;
 mod content;
 mod e2e;
+mod empty_password;
 mod faults;
 mod injection;
 mod malformed;
