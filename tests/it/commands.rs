@@ -90,3 +90,17 @@ fn a_json_dry_run_prints_only_json_with_the_plan() {
         "{t}"
     );
 }
+
+/// The repository ships `config/` (the default place of the workbook and secrets.toml) with a
+/// README, and keeps `config/secrets.toml` out of git.
+#[test]
+fn the_config_folder_ships_and_its_secrets_stay_out_of_git() {
+    let root = crate::support::project_dir();
+    let readme = fs::read_to_string(root.join("config/README.md")).expect("config/README.md");
+    assert!(readme.contains("secrets.toml") && readme.contains(".gitignore"));
+    let ignore = fs::read_to_string(root.join(".gitignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l.trim() == "/config/secrets.toml"),
+        "{ignore}"
+    );
+}
