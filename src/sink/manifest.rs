@@ -88,6 +88,8 @@ pub fn schema_fields(schema: &Schema) -> Vec<FieldInfo> {
 /// Write a manifest (one `put` of pretty JSON): this is the commit of a load. The put only
 /// creates: a manifest already at that path is never replaced (another job of the same folder
 /// may have written it), unless it is this very manifest (a retried request that succeeded).
+/// A store that cannot create atomically (a local folder without hard links, such as some
+/// network shares) is checked first, then written.
 pub async fn write(
     store: &dyn ObjectStore,
     layout: &TableLayout,
@@ -98,26 +100,40 @@ pub async fn write(
         path: path.to_string(),
         message: format!("cannot encode: {e}"),
     })?;
-    match store
-        .put_opts(&path, PutPayload::from(json), PutMode::Create.into())
+    let json = bytes::Bytes::from(json);
+    let create = PutMode::Create.into();
+    let existing = match store
+        .put_opts(&path, PutPayload::from(json.clone()), create)
         .await
     {
-        Ok(_) => Ok(()),
-        Err(object_store::Error::AlreadyExists { .. }) => {
-            let existing = read(store, layout, &manifest.load_id).await?;
-            if existing == *manifest {
-                return Ok(());
+        Ok(_) => return Ok(()),
+        Err(object_store::Error::AlreadyExists { .. }) => get(store, &path).await?,
+        Err(e) => {
+            let e = super::error::redact(&e.to_string());
+            tracing::debug!("create-only put of {path} failed ({e}); checking, then writing");
+            match get_opt(store, &path).await? {
+                Some(bytes) => bytes,
+                None => {
+                    store
+                        .put(&path, PutPayload::from(json))
+                        .await
+                        .map_err(|e| SinkError::store("put", &path, &e))?;
+                    return Ok(());
+                }
             }
-            Err(SinkError::Manifest {
-                path: path.to_string(),
-                message: format!(
-                    "exists already, written by job `{}`: two jobs write into this folder",
-                    existing.job_id
-                ),
-            })
         }
-        Err(e) => Err(SinkError::store("put", &path, &e)),
+    };
+    let existing = parse(&path, &existing)?;
+    if existing == *manifest {
+        return Ok(());
     }
+    Err(SinkError::Manifest {
+        path: path.to_string(),
+        message: format!(
+            "exists already, written by job `{}`: two jobs write into this folder",
+            existing.job_id
+        ),
+    })
 }
 
 /// The load ids that have a manifest, oldest first.
