@@ -113,7 +113,13 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
     match args.output {
         Output::Json => println!("{}", summary::render_json(&reports)),
         Output::Text if !args.dry_run => print!("{}", summary::render_text(&reports)),
-        Output::Text => {}
+        Output::Text => {
+            for r in &reports {
+                if let Some(p) = &r.plan {
+                    print!("{}", run::plan::render_plan_text(&r.job_id, p));
+                }
+            }
+        }
     }
     if reports.iter().any(|r| r.status == summary::Status::Failed) {
         exit::FAILED
@@ -223,6 +229,17 @@ fn state_cmd(state_dir: &Path, cmd: StateCommand) -> u8 {
     let store = match StateStore::new(state_dir) {
         Ok(s) => s,
         Err(e) => return error(exit::FAILED, e),
+    };
+    // Changing state while a run holds the directory would be overwritten or half-seen by it.
+    let _lock = match cmd {
+        StateCommand::Reset { .. } | StateCommand::Set { .. } => {
+            match crate::state::lock::DirLock::acquire(state_dir) {
+                Ok(lock) => Some(lock),
+                Err(e @ LockError::Held { .. }) => return error(exit::LOCKED, e),
+                Err(e) => return error(exit::FAILED, e),
+            }
+        }
+        StateCommand::List | StateCommand::Show { .. } => None,
     };
     match state_op(&store, cmd) {
         Ok(()) => exit::OK,

@@ -128,6 +128,18 @@ impl SourceType {
         }
     }
 
+    /// Every lower-case spelling of the type, canonical first: the fallback secrets sections
+    /// (`[sources.postgresql]`, then `[sources.postgres]`).
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            SourceType::PostgreSql => &["postgresql", "postgres"],
+            SourceType::MsSql => &["mssql", "sqlserver"],
+            SourceType::Oracle => &["oracle"],
+            SourceType::MySql => &["mysql", "mariadb"],
+            SourceType::Sqlite => &["sqlite"],
+        }
+    }
+
     /// The lower-case name used as the fallback secrets section (`[sources.postgresql]`).
     pub fn key(self) -> &'static str {
         match self {

@@ -3,6 +3,7 @@
 pub mod blanks;
 pub mod cell;
 pub mod demo_db;
+pub mod folders;
 pub mod harness;
 pub mod issue;
 pub mod job;

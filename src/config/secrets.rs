@@ -89,6 +89,14 @@ pub struct SourceSecret {
     pub infinity: Option<String>,
 }
 
+impl SourceSecret {
+    /// The password to log in with: `None` when there is none or it is empty, because
+    /// `password = ""` means "no password" for every source kind.
+    pub fn login_password(&self) -> Option<&Secret> {
+        self.password.as_ref().filter(|p| !p.expose().is_empty())
+    }
+}
+
 /// One `[destinations.<name>]` section: a local folder (`path`) or an ADLS Gen2 account.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -150,14 +158,20 @@ impl Secrets {
 }
 
 impl Secrets {
-    /// The source section for a job: `[sources.<name>]`, else `[sources.<source_type key>]`;
+    /// The source section for a job: `[sources.<name>]`, else the section named after its type
+    /// in any spelling, canonical first (`[sources.postgresql]`, then `[sources.postgres]`);
     /// names compare case-insensitively. Returns the section name found.
     pub fn source_for(
         &self,
         name: &str,
         source_type: crate::config::SourceType,
     ) -> Option<(&str, &SourceSecret)> {
-        find(&self.sources, name).or_else(|| find(&self.sources, source_type.key()))
+        find(&self.sources, name).or_else(|| {
+            source_type
+                .keys()
+                .iter()
+                .find_map(|k| find(&self.sources, k))
+        })
     }
 
     /// The `[destinations.<name>]` section, case-insensitively.

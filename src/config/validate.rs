@@ -104,6 +104,7 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
         let hint = format!("{which} {} need it ({reason})", list.join(", "));
         header_error(&mut issues, key, hint);
     }
+    super::folders::shared_folders(sheet, &jobs, &mut issues);
     issue::sort(&mut issues);
     Validation { jobs, issues }
 }

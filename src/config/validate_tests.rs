@@ -167,12 +167,8 @@ fn job_id_rules() {
 
 #[test]
 fn duplicate_job_ids_are_reported_at_the_later_cell() {
-    let v = check(&[
-        row(&[]),
-        row(&[("job_id", s("other"))]),
-        row(&[]),
-        row(&[("job_id", s("OTHER"))]),
-    ]);
+    let other = |id| row(&[("job_id", s(id)), ("table_name", s("other"))]);
+    let v = check(&[row(&[]), other("other"), row(&[]), other("OTHER")]);
     assert_eq!(
         lines(&v),
         [
@@ -423,3 +419,6 @@ fn chunk_size_and_parallelism_rules() {
 
 #[path = "validate_sheet_tests.rs"]
 mod sheet;
+
+#[path = "validate_folder_tests.rs"]
+mod folder;

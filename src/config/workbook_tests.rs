@@ -35,7 +35,8 @@ fn header_at(row: u32, col0: u16, names: &[&'static str]) -> Cells {
         .collect()
 }
 
-/// A valid enabled SQLite job in `row`, columns laid out as [`keys`] from `col0`.
+/// A valid enabled SQLite job in `row`, columns laid out as [`keys`] from `col0`; each job id
+/// its own target folder (two jobs may not share a table folder).
 fn job_at(row: u32, col0: u16, id: &'static str, over: &[(&str, V)]) -> Cells {
     let mut vals: Vec<(&str, V)> = vec![
         ("job_id", V::S(id)),
@@ -45,7 +46,7 @@ fn job_at(row: u32, col0: u16, id: &'static str, over: &[(&str, V)]) -> Cells {
         ("load_type", V::S("FULL")),
         ("enabled", V::S("Y")),
         ("target_container", V::S("raw")),
-        ("target_folder_path", V::S("sales")),
+        ("target_folder_path", V::S(id)),
         ("destination", V::S("output")),
     ];
     for (k, v) in over {

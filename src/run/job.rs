@@ -3,10 +3,11 @@
 use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
 use super::drift;
-use super::plan::{JobPlan, PlanError, plan, print_plan};
+use super::plan::{JobPlan, PlanError, plan, plan_report};
 use super::summary::{JobReport, Status};
 use crate::config::{Job, LoadType};
 use crate::plan::{CursorValue, Watermark};
+use crate::sink::cleanup::owns_staging;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::{self, Manifest, ManifestWindow};
 use crate::sink::store::Destination;
@@ -154,7 +155,8 @@ async fn execute(
         &job.target_folder_path,
         &job.source_name,
         job.output_table(),
-    );
+    )
+    .for_job(&job.job_id);
     let mut state = {
         let (store, id) = (ctx.state.clone(), job.job_id.clone());
         off_runtime(move || store.load(&id)).await??
@@ -166,11 +168,8 @@ async fn execute(
         } else {
             state.as_ref()
         };
-        print_plan(
-            job,
-            ctx.source.dialect(),
-            &plan(job, ctx.source.as_ref(), stored).await?,
-        );
+        let planned = plan(job, ctx.source.as_ref(), stored).await?;
+        report.plan = Some(plan_report(job, ctx.source.dialect(), &planned));
         return Ok(());
     }
     let store = ctx.destination.store(&job.target_container)?;
@@ -278,8 +277,9 @@ async fn execute(
     Ok(())
 }
 
-/// After a successful run: remove what failed or killed runs left (data files no manifest
-/// lists, unfinished uploads) and, after a FULL commit, the earlier loads. Failures only warn.
+/// After a successful run: remove what this job's failed or killed runs left (its data files
+/// no manifest lists, unfinished uploads) and, after a FULL commit, its earlier loads. Never
+/// touches another job's manifests or files; finding some is a warning. Failures only warn.
 async fn tidy(
     job: &Job,
     ctx: &JobContext,
@@ -288,27 +288,44 @@ async fn tidy(
     committed: Option<&Manifest>,
     load_id: &str,
 ) {
-    let staging = ctx
-        .destination
-        .remove_staging(&job.target_container, layout.prefix().as_ref());
+    let result = match committed {
+        Some(m) => manifest::cleanup(store, layout, m).await,
+        None => manifest::remove_leftovers(store, layout, &job.job_id, load_id).await,
+    };
+    let alone = result
+        .as_ref()
+        .is_ok_and(|r| r.foreign_manifests.is_empty());
+    match result {
+        Ok(r) => {
+            if !r.removed_files.is_empty() {
+                tracing::info!(
+                    "{}: removed {} files of earlier or failed loads",
+                    job.job_id,
+                    r.removed_files.len()
+                );
+            }
+            let others = r.foreign_jobs();
+            if !others.is_empty() {
+                tracing::warn!(
+                    "{}: the folder {} also holds {} loads of job {}; they were left alone. Give each job its own target_folder_path",
+                    job.job_id,
+                    layout.prefix(),
+                    r.foreign_manifests.len(),
+                    others.join(", ")
+                );
+            }
+        }
+        Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
+    }
+    let owns = |name: &str| owns_staging(layout, &job.job_id, alone, name);
+    let staging =
+        ctx.destination
+            .remove_staging(&job.target_container, layout.prefix().as_ref(), &owns);
     if staging > 0 {
         tracing::info!(
             "{}: removed {staging} unfinished upload files of killed runs",
             job.job_id
         );
-    }
-    let result = match committed {
-        Some(m) => manifest::cleanup(store, layout, m).await,
-        None => manifest::remove_leftovers(store, layout, load_id).await,
-    };
-    match result {
-        Ok(r) if !r.removed_files.is_empty() => tracing::info!(
-            "{}: removed {} files of earlier or failed loads",
-            job.job_id,
-            r.removed_files.len()
-        ),
-        Ok(_) => {}
-        Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
     }
 }
 
@@ -322,12 +339,9 @@ async fn adopt_newer_manifest(
     layout: &TableLayout,
     state: &mut Option<JobState>,
 ) -> Result<Option<Manifest>, JobError> {
-    let Some(m) = manifest::latest(store.as_ref(), layout).await? else {
+    let Some(m) = manifest::latest(store.as_ref(), layout, &job.job_id).await? else {
         return Ok(None);
     };
-    if m.job_id != job.job_id {
-        return Ok(None);
-    }
     let known = state.as_ref().and_then(|s| s.last_load_id.clone());
     if known.as_ref().is_some_and(|id| *id >= m.load_id) {
         return Ok(Some(m));

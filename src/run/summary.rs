@@ -41,6 +41,9 @@ pub struct JobReport {
     pub error: Option<String>,
     /// How the source's columns differ from the last committed load's, when they do.
     pub schema_change: Option<crate::sink::schema_diff::SchemaDiff>,
+    /// The plan and its SQL (dry run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<super::plan::PlanReport>,
 }
 
 impl JobReport {
@@ -59,6 +62,7 @@ impl JobReport {
             watermark: None,
             error: None,
             schema_change: None,
+            plan: None,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Object names: `{folder}/{source}_{table}/{table}/{load_id}.{file_id}.parquet` and
-//! `{folder}/{source}_{table}/_ingest_loads/{load_id}.json`.
+//! Object names: `{folder}/{source}_{table}/{table}/{load_id}.{job_id}.{file_id}.parquet` and
+//! `{folder}/{source}_{table}/_ingest_loads/{load_id}.json`. Data files written before the job
+//! id was part of their name (`{load_id}.{file_id}.parquet`) are still read as such.
 
 use chrono::{DateTime, Utc};
 use object_store::path::Path;
@@ -57,6 +58,23 @@ pub fn clean_name(name: &str) -> String {
 pub struct TableLayout {
     prefix: Path,
     table: String,
+    job: Option<String>,
+}
+
+/// A data file name taken apart: `{load_id}.{job}.{file_id}.parquet`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFile {
+    /// The load that wrote it.
+    pub load_id: String,
+    /// The job that wrote it; `None` for a file named before job ids were part of the name.
+    pub job: Option<String>,
+    /// `{chunk}-{seq}`.
+    pub file_id: String,
+}
+
+/// Whether two job ids name the same job (job ids are unique ignoring case).
+pub fn same_job(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
 impl TableLayout {
@@ -71,7 +89,22 @@ impl TableLayout {
                 .filter(|p| !p.is_empty() && *p != ".")
                 .chain(std::iter::once(top.as_str())),
         );
-        TableLayout { prefix, table }
+        TableLayout {
+            prefix,
+            table,
+            job: None,
+        }
+    }
+
+    /// The same layout for the files of one job: its data files carry `job_id` in their name.
+    pub fn for_job(mut self, job_id: &str) -> TableLayout {
+        self.job = Some(job_id.to_string());
+        self
+    }
+
+    /// The job whose files this layout names, if any.
+    pub fn job(&self) -> Option<&str> {
+        self.job.as_deref()
     }
 
     /// `{folder}/{source}_{table}`.
@@ -89,10 +122,14 @@ impl TableLayout {
         self.prefix.clone().join(self.table.as_str())
     }
 
-    /// `{prefix}/{table}/{load_id}.{file_id}.parquet`.
+    /// `{prefix}/{table}/{load_id}.{job_id}.{file_id}.parquet` (without `.{job_id}` for a
+    /// layout not made [`Self::for_job`]).
     pub fn data_path(&self, load_id: &str, file_id: &str) -> Path {
-        self.data_prefix()
-            .join(format!("{load_id}.{file_id}.parquet"))
+        let name = match &self.job {
+            Some(job) => format!("{load_id}.{job}.{file_id}.parquet"),
+            None => format!("{load_id}.{file_id}.parquet"),
+        };
+        self.data_prefix().join(name)
     }
 
     /// `{prefix}/_ingest_loads`: the folder of manifests.
@@ -105,18 +142,32 @@ impl TableLayout {
         self.manifests_prefix().join(format!("{load_id}.json"))
     }
 
-    /// The `(load_id, file_id)` of a data file directly under [`Self::data_prefix`], else `None`.
-    pub fn parse_data_file(&self, path: &Path) -> Option<(String, String)> {
+    /// A data file directly under [`Self::data_prefix`] taken apart, else `None`.
+    pub fn parse_data_file(&self, path: &Path) -> Option<DataFile> {
         let name = direct_child(path, &self.data_prefix())?;
         let stem = name.strip_suffix(".parquet")?;
-        let (load_id, file_id) = stem.rsplit_once('.')?;
+        // A load id has a fixed length, so a job id holding dots is read back whole.
+        let (load_id, rest) = (stem.get(..23)?, stem.get(23..)?.strip_prefix('.')?);
+        let (job, file_id) = match rest.rsplit_once('.') {
+            Some((job, file_id)) => (Some(job), file_id),
+            None => (None, rest),
+        };
         let valid_file_id = file_id.split_once('-').is_some_and(|(c, s)| {
             !c.is_empty()
                 && !s.is_empty()
                 && c.bytes().all(|b| b.is_ascii_digit())
                 && s.bytes().all(|b| b.is_ascii_digit())
         });
-        (is_load_id(load_id) && valid_file_id).then(|| (load_id.to_string(), file_id.to_string()))
+        let valid_job = job.is_none_or(|j| {
+            !j.is_empty()
+                && j.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        });
+        (is_load_id(load_id) && valid_file_id && valid_job).then(|| DataFile {
+            load_id: load_id.to_string(),
+            job: job.map(str::to_string),
+            file_id: file_id.to_string(),
+        })
     }
 
     /// The load id of a manifest directly under [`Self::manifests_prefix`], else `None`.
@@ -195,9 +246,24 @@ mod tests {
     fn parse_rejects_foreign_files() {
         let l = TableLayout::new("f", "s", "t");
         let id = "20260122T031500.123456Z";
+        let legacy = DataFile {
+            load_id: id.to_string(),
+            job: None,
+            file_id: "0-0".to_string(),
+        };
+        assert_eq!(l.parse_data_file(&l.data_path(id, "0-0")), Some(legacy));
+        let tagged = l.clone().for_job("a.b-1");
         assert_eq!(
-            l.parse_data_file(&l.data_path(id, "0-0")),
-            Some((id.to_string(), "0-0".to_string()))
+            tagged.data_path(id, "2-3").as_ref(),
+            "f/s_t/t/20260122T031500.123456Z.a.b-1.2-3.parquet"
+        );
+        assert_eq!(
+            l.parse_data_file(&tagged.data_path(id, "2-3")),
+            Some(DataFile {
+                load_id: id.to_string(),
+                job: Some("a.b-1".to_string()),
+                file_id: "2-3".to_string(),
+            })
         );
         for other in [
             "f/s_t/t/notes.txt",
@@ -205,6 +271,9 @@ mod tests {
             "f/s_t/t/20260122T031500.123456Z.a-0.parquet",
             "f/s_t/t/sub/20260122T031500.123456Z.0-0.parquet",
             "f/s_t/u/20260122T031500.123456Z.0-0.parquet",
+            "f/s_t/t/20260122T031500.123456Z..0-0.parquet",
+            "f/s_t/t/20260122T031500.123456Z.a b.0-0.parquet",
+            "f/s_t/t/20260122T031500.123456Z0-0.parquet",
         ] {
             assert_eq!(l.parse_data_file(&Path::from(other)), None, "{other}");
         }
@@ -217,13 +286,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn data_paths_round_trip(table in "\\PC{1,20}", source in "[a-z_]{1,10}",
+        fn data_paths_round_trip(table in "\\PC{1,20}", source in "[a-z_]{1,10}", job in "[A-Za-z0-9_.-]{1,12}",
                                  chunk in 0usize..1000, seq in 0usize..1000, micros in 0i64..4_000_000_000_000_000) {
-            let l = TableLayout::new("a/b", &source, &table);
+            let l = TableLayout::new("a/b", &source, &table).for_job(&job);
             let id = new_load_id(Utc.timestamp_micros(micros).unwrap());
             let p = l.data_path(&id, &file_id(chunk, seq));
             prop_assert!(!l.table().contains('/'));
-            prop_assert_eq!(l.parse_data_file(&p), Some((id.clone(), file_id(chunk, seq))));
+            let parsed = l.parse_data_file(&p);
+            prop_assert_eq!(parsed, Some(DataFile { load_id: id.clone(), job: Some(job), file_id: file_id(chunk, seq) }));
             prop_assert_eq!(l.parse_manifest(&l.manifest_path(&id)), Some(id));
         }
     }

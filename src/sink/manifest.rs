@@ -1,8 +1,9 @@
-//! Load manifests (`_ingest_loads/{load_id}.json`): the record that commits a load, and the
-//! cleanup of files no manifest needs any more.
+//! Load manifests (`_ingest_loads/{load_id}.json`): the record that commits a load. The
+//! cleanup of files no manifest needs any more is in [`super::cleanup`].
 
+pub use super::cleanup::{CleanupReport, cleanup, remove_leftovers};
 use super::error::SinkError;
-use super::layout::TableLayout;
+use super::layout::{TableLayout, same_job};
 use super::parquet::FileEntry;
 use super::schema_diff::SchemaDiff;
 use crate::config::job::LoadType;
@@ -11,9 +12,8 @@ use arrow::datatypes::Schema;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 /// The manifest format version this build writes and reads.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -80,15 +80,6 @@ pub struct FieldInfo {
     pub nullable: bool,
 }
 
-/// What [`cleanup`] removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CleanupReport {
-    /// Data files removed.
-    pub removed_files: Vec<String>,
-    /// Manifests removed.
-    pub removed_manifests: Vec<String>,
-}
-
 /// The fields of an Arrow schema, for a manifest.
 pub fn schema_fields(schema: &Schema) -> Vec<FieldInfo> {
     schema
@@ -102,7 +93,11 @@ pub fn schema_fields(schema: &Schema) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// Write a manifest (one `put` of pretty JSON): this is the commit of a load.
+/// Write a manifest (one `put` of pretty JSON): this is the commit of a load. The put only
+/// creates: a manifest already at that path is never replaced (another job of the same folder
+/// may have written it), unless it is this very manifest (a retried request that succeeded).
+/// A store that cannot create atomically (a local folder without hard links, such as some
+/// network shares) is checked first, then written.
 pub async fn write(
     store: &dyn ObjectStore,
     layout: &TableLayout,
@@ -113,11 +108,40 @@ pub async fn write(
         path: path.to_string(),
         message: format!("cannot encode: {e}"),
     })?;
-    store
-        .put(&path, PutPayload::from(json))
+    let json = bytes::Bytes::from(json);
+    let create = PutMode::Create.into();
+    let existing = match store
+        .put_opts(&path, PutPayload::from(json.clone()), create)
         .await
-        .map_err(|e| SinkError::store("put", &path, &e))?;
-    Ok(())
+    {
+        Ok(_) => return Ok(()),
+        Err(object_store::Error::AlreadyExists { .. }) => get(store, &path).await?,
+        Err(e) => {
+            let e = super::error::redact(&e.to_string());
+            tracing::debug!("create-only put of {path} failed ({e}); checking, then writing");
+            match get_opt(store, &path).await? {
+                Some(bytes) => bytes,
+                None => {
+                    store
+                        .put(&path, PutPayload::from(json))
+                        .await
+                        .map_err(|e| SinkError::store("put", &path, &e))?;
+                    return Ok(());
+                }
+            }
+        }
+    };
+    let existing = parse(&path, &existing)?;
+    if existing == *manifest {
+        return Ok(());
+    }
+    Err(SinkError::Manifest {
+        path: path.to_string(),
+        message: format!(
+            "exists already, written by job `{}`: two jobs write into this folder",
+            existing.job_id
+        ),
+    })
 }
 
 /// The load ids that have a manifest, oldest first.
@@ -147,95 +171,28 @@ pub async fn read(
     parse(&path, &bytes)
 }
 
-/// The newest manifest, or `None` when the table has none. A newest manifest that does not
-/// parse is an error naming its path (never silently skipped).
+/// The newest manifest of job `job_id`, or `None` when the table has none of it. Manifests
+/// of other jobs are passed over; one that does not parse, newer than the one found, is an
+/// error naming its path (never silently skipped: it may be this job's).
 pub async fn latest(
     store: &dyn ObjectStore,
     layout: &TableLayout,
+    job_id: &str,
 ) -> Result<Option<Manifest>, SinkError> {
     for id in list_load_ids(store, layout).await?.iter().rev() {
         let path = layout.manifest_path(id);
         // Gone between list and get (a concurrent cleanup): look at the next one.
         if let Some(bytes) = get_opt(store, &path).await? {
-            return parse(&path, &bytes).map(Some);
+            let m = parse(&path, &bytes)?;
+            if same_job(&m.job_id, job_id) {
+                return Ok(Some(m));
+            }
         }
     }
     Ok(None)
 }
 
-/// After a successful commit: for FULL, delete every data file `committed` does not list and
-/// the older manifests; for INCREMENTAL, delete the data files no manifest lists (leftovers of
-/// failed runs). Files of loads newer than `committed` are never touched.
-pub async fn cleanup(
-    store: &dyn ObjectStore,
-    layout: &TableLayout,
-    committed: &Manifest,
-) -> Result<CleanupReport, SinkError> {
-    if committed.load_type == LoadType::Incremental {
-        return remove_leftovers(store, layout, &committed.load_id).await;
-    }
-    let keep: HashSet<String> = committed.files.iter().map(|f| f.path.clone()).collect();
-    let mut report = CleanupReport {
-        removed_files: remove_unlisted(store, layout, &keep, &committed.load_id).await?,
-        ..CleanupReport::default()
-    };
-    for id in list_load_ids(store, layout)
-        .await?
-        .iter()
-        .filter(|id| **id < committed.load_id)
-    {
-        let path = layout.manifest_path(id);
-        delete(store, &path).await?;
-        report.removed_manifests.push(path.to_string());
-    }
-    Ok(report)
-}
-
-/// Delete the data files of loads up to `until` (a load id) that no manifest lists: what failed
-/// or killed runs left. Used after every successful run, also one that loaded nothing.
-pub async fn remove_leftovers(
-    store: &dyn ObjectStore,
-    layout: &TableLayout,
-    until: &str,
-) -> Result<CleanupReport, SinkError> {
-    let mut keep = HashSet::new();
-    for id in list_load_ids(store, layout).await? {
-        let path = layout.manifest_path(&id);
-        // Deleted meanwhile: its files are no longer protected by it.
-        if let Some(bytes) = get_opt(store, &path).await? {
-            keep.extend(parse(&path, &bytes)?.files.into_iter().map(|f| f.path));
-        }
-    }
-    let removed_files = remove_unlisted(store, layout, &keep, until).await?;
-    Ok(CleanupReport {
-        removed_files,
-        ..CleanupReport::default()
-    })
-}
-
-/// Delete data files of loads up to `until` whose path is not in `keep`.
-async fn remove_unlisted(
-    store: &dyn ObjectStore,
-    layout: &TableLayout,
-    keep: &HashSet<String>,
-    until: &str,
-) -> Result<Vec<String>, SinkError> {
-    let mut removed = Vec::new();
-    for path in list(store, &layout.data_prefix()).await? {
-        let Some((load_id, _)) = layout.parse_data_file(&path) else {
-            continue;
-        };
-        let name = path.to_string();
-        if load_id.as_str() > until || keep.contains(&name) {
-            continue;
-        }
-        delete(store, &path).await?;
-        removed.push(name);
-    }
-    Ok(removed)
-}
-
-fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest, SinkError> {
+pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest, SinkError> {
     let err = |message: String| SinkError::Manifest {
         path: path.to_string(),
         message,
@@ -251,7 +208,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest, SinkError> {
     Ok(m)
 }
 
-async fn list(store: &dyn ObjectStore, prefix: &Path) -> Result<Vec<Path>, SinkError> {
+pub(super) async fn list(store: &dyn ObjectStore, prefix: &Path) -> Result<Vec<Path>, SinkError> {
     store
         .list(Some(prefix))
         .map_ok(|meta| meta.location)
@@ -270,7 +227,10 @@ async fn get(store: &dyn ObjectStore, path: &Path) -> Result<bytes::Bytes, SinkE
 }
 
 /// The bytes of an object, `None` when it does not exist.
-async fn get_opt(store: &dyn ObjectStore, path: &Path) -> Result<Option<bytes::Bytes>, SinkError> {
+pub(super) async fn get_opt(
+    store: &dyn ObjectStore,
+    path: &Path,
+) -> Result<Option<bytes::Bytes>, SinkError> {
     let r = match store.get(path).await {
         Ok(r) => r,
         Err(object_store::Error::NotFound { .. }) => return Ok(None),
@@ -283,7 +243,7 @@ async fn get_opt(store: &dyn ObjectStore, path: &Path) -> Result<Option<bytes::B
     }
 }
 
-async fn delete(store: &dyn ObjectStore, path: &Path) -> Result<(), SinkError> {
+pub(super) async fn delete(store: &dyn ObjectStore, path: &Path) -> Result<(), SinkError> {
     match store.delete(path).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(SinkError::store("delete", path, &e)),

@@ -113,14 +113,14 @@ async fn all_paths(store: &InMemory) -> Vec<String> {
 async fn write_read_list_latest() {
     let store = InMemory::new();
     let l = layout();
-    assert_eq!(latest(&store, &l).await.unwrap(), None);
+    assert_eq!(latest(&store, &l, "orders_job").await.unwrap(), None);
     let m1 = manifest(B, LoadType::Incremental, &["0-0"]);
     let m0 = manifest(A, LoadType::Full, &["0-0", "0-1"]);
     write(&store, &l, &m1).await.unwrap();
     write(&store, &l, &m0).await.unwrap();
     assert_eq!(list_load_ids(&store, &l).await.unwrap(), vec![A, B]);
     assert_eq!(read(&store, &l, A).await.unwrap(), m0);
-    assert_eq!(latest(&store, &l).await.unwrap(), Some(m1));
+    assert_eq!(latest(&store, &l, "orders_job").await.unwrap(), Some(m1));
 
     let raw = store
         .get(&l.manifest_path(B))
@@ -153,7 +153,10 @@ async fn broken_or_future_manifest_is_an_error_naming_its_path() {
         .put(&l.manifest_path(B), PutPayload::from_static(b"{ not json"))
         .await
         .unwrap();
-    let m = latest(&store, &l).await.unwrap_err().to_string();
+    let m = latest(&store, &l, "orders_job")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(m.contains(&l.manifest_path(B).to_string()), "{m}");
     let mut future = manifest(C, LoadType::Full, &[]);
     future.version = 2;

@@ -2,9 +2,11 @@
 //!
 //! There is no `Sink` trait: `Arc<dyn ObjectStore>` is the seam. [`store`] opens a destination,
 //! [`layout`] names objects, [`parquet`] writes batches into files with rollover, and
-//! [`manifest`] records each load (the manifest is the commit) and cleans up afterwards.
+//! [`manifest`] records each load (the manifest is the commit) and [`cleanup`] removes what a
+//! job no longer needs afterwards (only ever that job's own files).
 
 mod azure;
+pub mod cleanup;
 pub mod container;
 pub mod error;
 pub mod layout;

@@ -225,8 +225,14 @@ impl Destination {
     }
 
     /// Remove upload staging files (`name#n`) a killed run left under `prefix` of a local
-    /// container: object_store hides them from listings. Azure drops uncommitted blocks itself.
-    pub fn remove_staging(&self, container: &str, prefix: &str) -> usize {
+    /// container, those whose file name `owns` accepts: object_store hides them from listings.
+    /// Azure drops uncommitted blocks itself.
+    pub fn remove_staging(
+        &self,
+        container: &str,
+        prefix: &str,
+        owns: &dyn Fn(&str) -> bool,
+    ) -> usize {
         let Destination::Local { root, .. } = self else {
             return 0;
         };
@@ -238,6 +244,7 @@ impl Destination {
                 if path.is_dir() {
                     stack.push(path);
                 } else if entry.file_name().to_string_lossy().contains('#')
+                    && owns(&entry.file_name().to_string_lossy())
                     && std::fs::remove_file(&path).is_ok()
                 {
                     removed += 1;

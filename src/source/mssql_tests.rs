@@ -28,6 +28,9 @@ fn config_from_secrets() {
     s.password = None;
     let e = config_from(&s).unwrap_err();
     assert!(e.contains("password"), "{e}");
+    // `password = ""`: a SQL login without a password.
+    s.password = Some(Secret::new(""));
+    assert!(config_from(&s).is_ok());
     let mut s = secret();
     s.host = None;
     assert!(config_from(&s).unwrap_err().contains("host"));

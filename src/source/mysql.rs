@@ -43,7 +43,7 @@ pub fn connect_options(secret: &SourceSecret) -> Result<MySqlConnectOptions, Str
             if let Some(u) = &secret.username {
                 o = o.username(u);
             }
-            if let Some(p) = &secret.password {
+            if let Some(p) = secret.login_password() {
                 o = o.password(p.expose());
             }
             if let Some(d) = &secret.database {

@@ -22,8 +22,35 @@ use std::sync::Arc;
 #[derive(Clone)]
 struct Login {
     username: String,
-    password: Secret,
+    /// `None`: external authentication (`password = ""`: an OS login or a wallet).
+    password: Option<Secret>,
     connect_string: String,
+}
+
+impl Login {
+    /// The login of a secrets section: `username` and `password`, or `password = ""` (no
+    /// password) for external authentication, where `username` is optional.
+    fn of(secret: &SourceSecret) -> Result<Login, String> {
+        let password = match &secret.password {
+            None => {
+                return Err(
+                    "the secrets section has no `password` (write password = \"\" for external authentication)"
+                        .into(),
+                );
+            }
+            Some(_) => secret.login_password().cloned(),
+        };
+        let username = match (&secret.username, &password) {
+            (Some(u), _) => u.clone(),
+            (None, None) => String::new(),
+            (None, Some(_)) => return Err("the secrets section has no `username`".into()),
+        };
+        Ok(Login {
+            username,
+            password,
+            connect_string: connect_string(secret)?,
+        })
+    }
 }
 
 /// An Oracle database.
@@ -71,17 +98,7 @@ impl OracleSource {
             name: name.to_string(),
             message,
         };
-        let login = Login {
-            username: secret
-                .username
-                .clone()
-                .ok_or_else(|| err("the secrets section has no `username`".into()))?,
-            password: secret
-                .password
-                .clone()
-                .ok_or_else(|| err("the secrets section has no `password`".into()))?,
-            connect_string: connect_string(secret).map_err(err)?,
-        };
+        let login = Login::of(secret).map_err(err)?;
         let source = OracleSource {
             name: name.to_string(),
             login,
@@ -152,11 +169,14 @@ fn open(name: &str, login: &Login) -> Result<Connection, SourceError> {
         name: name.to_string(),
         message: describe_error(&e),
     };
-    let conn = Connection::connect(
-        &login.username,
-        login.password.expose(),
-        &login.connect_string,
-    )
+    let conn = match &login.password {
+        Some(password) => {
+            Connection::connect(&login.username, password.expose(), &login.connect_string)
+        }
+        None => oracle::Connector::new(login.username.as_str(), "", login.connect_string.as_str())
+            .external_auth(true)
+            .connect(),
+    }
     .map_err(err)?;
     conn.execute("ALTER SESSION SET TIME_ZONE = '+00:00'", &[])
         .map_err(err)?;

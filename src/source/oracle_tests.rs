@@ -26,6 +26,35 @@ fn connect_strings() {
 }
 
 #[test]
+fn an_empty_password_means_external_authentication() {
+    let mut s = SourceSecret {
+        connect_string: Some("db/ORCL".into()),
+        username: Some("scott".into()),
+        password: Some(Secret::new("tiger")),
+        ..Default::default()
+    };
+    let l = Login::of(&s).unwrap();
+    assert_eq!(
+        (l.username.as_str(), l.password.as_ref().map(|p| p.expose())),
+        ("scott", Some("tiger"))
+    );
+    s.password = Some(Secret::new(""));
+    let l = Login::of(&s).unwrap();
+    assert_eq!((l.username.as_str(), l.password.is_none()), ("scott", true));
+    s.username = None;
+    let l = Login::of(&s).unwrap();
+    assert_eq!((l.username.as_str(), l.password.is_none()), ("", true));
+    s.password = None;
+    let e = Login::of(&s).err().unwrap();
+    assert!(
+        e.contains("no `password`") && e.contains("password = \"\""),
+        "{e}"
+    );
+    s.password = Some(Secret::new("tiger"));
+    assert!(Login::of(&s).err().unwrap().contains("no `username`"));
+}
+
+#[test]
 fn window_sql_uses_upper_case_names_and_numbered_binds() {
     let rel = Relation {
         schema: Some("hr".into()),

@@ -24,7 +24,7 @@ pub(super) fn connect_options(secret: &SourceSecret) -> Result<PgConnectOptions,
     if let Some(u) = &secret.username {
         o = o.username(u);
     }
-    if let Some(p) = &secret.password {
+    if let Some(p) = secret.login_password() {
         o = o.password(p.expose());
     }
     if let Some(m) = &secret.sslmode {

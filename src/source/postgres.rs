@@ -46,7 +46,7 @@ impl PgSource {
         name: &str,
         secret: &SourceSecret,
     ) -> Result<Box<dyn Source>, SourceError> {
-        let password = secret.password.as_ref().map(|p| p.expose().to_string());
+        let password = secret.login_password().map(|p| p.expose().to_string());
         let connect_err = |message: String| SourceError::Connect {
             source_type: SourceType::PostgreSql,
             name: name.to_string(),

@@ -2,9 +2,11 @@
 
 mod azure;
 mod cli;
+mod commands;
 mod content;
 mod drift;
 mod e2e;
+mod empty_password;
 mod faults;
 mod injection;
 mod malformed;
@@ -17,4 +19,5 @@ mod oracle;
 mod postgres;
 mod recovery;
 mod secrets_sweep;
+mod shared_folder;
 mod support;

@@ -144,10 +144,11 @@ pub fn col(name: &str) -> u16 {
         .unwrap_or_else(|| panic!("{name} is not in HEADER")) as u16
 }
 
-/// The cells of a good job row for [`HEADER`].
+/// The cells of a good job row for [`HEADER`]; each job its own target folder (named after
+/// it), since two jobs may not share a table folder.
 pub fn good_row(job_id: &str) -> [&str; 14] {
     [
-        job_id, "SQLite", "demo", "", "t", "FULL", "Y", "raw", "lake", "", "", "", "", "output",
+        job_id, "SQLite", "demo", "", "t", "FULL", "Y", "raw", job_id, "", "", "", "", "output",
     ]
 }
 

@@ -298,3 +298,59 @@ fn line_col_counts_characters() {
     assert_eq!(load::line_col("ab\ncé d", 7), (2, 4));
     assert_eq!(load::line_col("x", 99), (1, 2));
 }
+
+#[test]
+fn type_sections_are_found_under_every_spelling_of_the_type() {
+    use crate::config::SourceType;
+    let (_d, s, issues) = load_text(
+        "[sources.postgres]\nhost = \"pg\"\n\n[sources.SQLServer]\nhost = \"ms\"\n\n\
+         [sources.mariadb]\nhost = \"maria\"\n",
+        &[],
+    );
+    assert!(issues.is_empty(), "{issues:?}");
+    for (ty, section) in [
+        (SourceType::PostgreSql, "postgres"),
+        (SourceType::MsSql, "SQLServer"),
+        (SourceType::MySql, "mariadb"),
+    ] {
+        let found = s.source_for("missing_name", ty).map(|(n, _)| n);
+        assert_eq!(found, Some(section), "{ty}");
+    }
+    assert!(s.source_for("missing_name", SourceType::Oracle).is_none());
+    // The named section wins; then the canonical spelling of the type.
+    let (_d, s, _) = load_text(
+        "[sources.mysql]\nhost = \"a\"\n\n[sources.mariadb]\nhost = \"b\"\n\n[sources.shop]\ntype = \"mysql\"\nhost = \"c\"\n",
+        &[],
+    );
+    assert_eq!(
+        s.source_for("x", SourceType::MySql).map(|(n, _)| n),
+        Some("mysql")
+    );
+    assert_eq!(
+        s.source_for("SHOP", SourceType::MySql).map(|(n, _)| n),
+        Some("shop")
+    );
+}
+
+#[test]
+fn an_empty_password_is_no_password() {
+    let (_d, s, issues) = load_text(
+        "[sources.a]\ntype = \"mysql\"\nhost = \"h\"\npassword = \"\"\n\n[sources.b]\ntype = \"mysql\"\nhost = \"h\"\npassword = \"pw\"\n\n[sources.c]\ntype = \"mysql\"\nhost = \"h\"\n",
+        &[],
+    );
+    assert!(issues.is_empty(), "{issues:?}");
+    let pw = |n: &str| {
+        s.sources[n]
+            .login_password()
+            .map(|p| p.expose().to_string())
+    };
+    assert_eq!(pw("a"), None);
+    assert_eq!(pw("b"), Some("pw".to_string()));
+    assert_eq!(pw("c"), None);
+    // An empty override from the environment means the same.
+    let (_d, s, _) = load_text(
+        "[sources.b]\ntype = \"mysql\"\nhost = \"h\"\npassword = \"pw\"\n",
+        &[("INGEST__SOURCES__B__PASSWORD", "")],
+    );
+    assert_eq!(s.sources["b"].login_password(), None);
+}

@@ -185,18 +185,22 @@ fn empty_table_and_empty_window_load_nothing() {
                 "",
                 "2",
             ),
-            job_row(
-                "pg_empty_inc",
-                "postgresql",
-                "pg",
-                "",
-                "pg_it_empty",
-                "INCREMENTAL",
-                "ts",
-                "id",
-                "",
-                "2",
-            ),
+            {
+                let mut r = job_row(
+                    "pg_empty_inc",
+                    "postgresql",
+                    "pg",
+                    "",
+                    "pg_it_empty",
+                    "INCREMENTAL",
+                    "ts",
+                    "id",
+                    "",
+                    "2",
+                );
+                r[8] = "lake_incremental"; // one table folder per job
+                r
+            },
         ],
     );
     let out = run(dir.path());
