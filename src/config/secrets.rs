@@ -11,7 +11,7 @@ mod load;
 #[cfg(test)]
 mod tests;
 
-pub use load::{SecretsError, load, load_with_env, parse};
+pub use load::{MAX_QUERY_TIMEOUT_SECS, SecretsError, load, load_with_env, parse};
 
 /// A secret value: `Debug` and `Display` print `***`; read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -87,6 +87,9 @@ pub struct SourceSecret {
     pub numeric_default: Option<String>,
     /// PostgreSQL: infinite dates/timestamps: `"error"` (default), `"null"` or `"clamp"`.
     pub infinity: Option<String>,
+    /// Longest a statement may run, in seconds (1 ..= [`MAX_QUERY_TIMEOUT_SECS`]);
+    /// unset: no limit (connecting keeps its own timeout).
+    pub query_timeout_secs: Option<u64>,
 }
 
 /// One `[destinations.<name>]` section: a local folder (`path`) or an ADLS Gen2 account.
@@ -140,6 +143,15 @@ pub struct Secrets {
     pub sources: BTreeMap<String, SourceSecret>,
     /// `[destinations.<name>]`, keyed by name as written (lookups ignore case).
     pub destinations: BTreeMap<String, DestinationSecret>,
+}
+
+impl SourceSecret {
+    /// The `query_timeout_secs` limit as a duration (`None`: no limit).
+    pub fn query_timeout(&self) -> Option<std::time::Duration> {
+        self.query_timeout_secs
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs)
+    }
 }
 
 impl Secrets {

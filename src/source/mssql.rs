@@ -1,8 +1,9 @@
 //! SQL Server source (tiberius over rustls): typed parameters, exact types, streamed rows.
 
 use super::arrow::BatchBuilder;
+use super::mssql_error::query_err;
 use super::mssql_types::{self, ParamKind};
-use super::{BatchSender, Extract, Source, SourceError};
+use super::{BatchSender, Extract, Source, SourceError, deadline, until};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation};
@@ -12,6 +13,7 @@ use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, IntoSql, SqlBrowser};
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
@@ -22,6 +24,8 @@ type MsClient = Client<Compat<TcpStream>>;
 pub struct MsSqlSource {
     name: String,
     config: Config,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    timeout: Option<Duration>,
     /// How each described column binds cursor values (by column name).
     kinds: Arc<Mutex<HashMap<String, ParamKind>>>,
 }
@@ -88,6 +92,10 @@ pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
         config.trust_cert();
     }
     config.application_name("ingest");
+    // tiberius fails any response the server is silent on for 30 s by default (its
+    // `command_timeout`): a MIN/MAX over an unindexed column would hit it. Statements are
+    // bounded by `query_timeout_secs` instead (see `until`), or not at all.
+    config.command_timeout(None);
     Ok(config)
 }
 
@@ -106,6 +114,7 @@ impl MsSqlSource {
         let source = MsSqlSource {
             name: name.to_string(),
             config,
+            timeout: secret.query_timeout(),
             kinds: Arc::new(Mutex::new(HashMap::new())),
         };
         source.client().await?;
@@ -145,16 +154,22 @@ impl MsSqlSource {
         for p in self.params(query)? {
             q.bind(p);
         }
-        let stream = q
-            .query(&mut client)
-            .await
-            .map_err(|e| query_err(e, &query.sql))?;
-        stream
-            .into_row()
-            .await
-            .map_err(|e| query_err(e, &query.sql))
+        until(deadline(self.timeout), &query.sql, async {
+            let stream = q
+                .query(&mut client)
+                .await
+                .map_err(|e| query_err(e, &query.sql))?;
+            stream
+                .into_row()
+                .await
+                .map_err(|e| query_err(e, &query.sql))
+        })
+        .await
     }
 }
+
+/// The longest a TCP connection to the server may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceError> {
     let err = |e: tiberius::error::Error| SourceError::Connect {
@@ -163,7 +178,16 @@ async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceE
         message: e.to_string(),
     };
     for _ in 0..2 {
-        let tcp = TcpStream::connect_named(&config).await.map_err(err)?;
+        // Connecting keeps a limit whatever `query_timeout_secs` says (the login handshake
+        // has tiberius's own 15 s `handshake_timeout`).
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect_named(&config))
+            .await
+            .map_err(|_| SourceError::Connect {
+                source_type: SourceType::MsSql,
+                name: name.to_string(),
+                message: format!("timed out after {} s", CONNECT_TIMEOUT.as_secs()),
+            })?
+            .map_err(err)?;
         let _ = tcp.set_nodelay(true);
         match Client::connect(config.clone(), tcp.compat_write()).await {
             Ok(client) => return Ok(client),
@@ -179,13 +203,6 @@ async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceE
         name: name.to_string(),
         message: "the server redirected the connection more than once".into(),
     })
-}
-
-fn query_err(e: tiberius::error::Error, sql: &str) -> SourceError {
-    SourceError::Query {
-        message: e.to_string(),
-        sql: sql.to_string(),
-    }
 }
 
 /// The statement that describes the result of `select` without running it.
@@ -207,13 +224,15 @@ impl Source for MsSqlSource {
         let mut client = self.client().await?;
         let mut q = tiberius::Query::new(describe_sql());
         q.bind(select.clone());
-        let rows = q
-            .query(&mut client)
-            .await
-            .map_err(|e| query_err(e, &select))?
-            .into_first_result()
-            .await
-            .map_err(|e| query_err(e, &select))?;
+        let rows = until(deadline(self.timeout), &select, async {
+            q.query(&mut client)
+                .await
+                .map_err(|e| query_err(e, &select))?
+                .into_first_result()
+                .await
+                .map_err(|e| query_err(e, &select))
+        })
+        .await?;
         let mut fields = Vec::new();
         let mut kinds = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
@@ -295,10 +314,11 @@ impl Source for MsSqlSource {
         let name = self.name.clone();
         let config = self.config.clone();
         let params = self.params(&spec.query);
+        let timeout = self.timeout;
         super::spawn_batches(move |tx| async move {
             let params = params?;
             let mut client = open_client(&name, config).await?;
-            run_extract(&mut client, params, &spec, &tx).await
+            run_extract(&mut client, params, &spec, timeout, &tx).await
         })
     }
 }
@@ -307,19 +327,28 @@ async fn run_extract(
     client: &mut MsClient,
     params: Vec<Param>,
     spec: &Extract,
+    timeout: Option<Duration>,
     tx: &BatchSender,
 ) -> Result<(), SourceError> {
     let sql = &spec.query.sql;
+    let deadline = deadline(timeout);
     let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
         .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
     let mut q = tiberius::Query::new(sql.clone());
     for p in params {
         q.bind(p);
     }
-    let stream = q.query(client).await.map_err(|e| query_err(e, sql))?;
+    let stream = until(deadline, sql, async {
+        q.query(client).await.map_err(|e| query_err(e, sql))
+    })
+    .await?;
     let mut rows = stream.into_row_stream();
     let width = spec.schema.fields().len();
-    while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
+    while let Some(row) = until(deadline, sql, async {
+        rows.try_next().await.map_err(|e| query_err(e, sql))
+    })
+    .await?
+    {
         if row.len() != width {
             return Err(SourceError::Other(format!(
                 "the query returned {} columns where {width} were described (SQL: {sql})",

@@ -70,6 +70,7 @@ fn window_and_chunk_sql_binds_typed_parameters() {
     let src = MsSqlSource {
         name: "s".into(),
         config: Config::new(),
+        timeout: None,
         kinds: Arc::new(Mutex::new(HashMap::new())),
     };
     let params = src.params(&q).unwrap();
@@ -109,4 +110,17 @@ fn window_and_chunk_sql_binds_typed_parameters() {
         src.params(&huge),
         Err(SourceError::BadValue { .. })
     ));
+}
+
+#[test]
+fn tiberius_30_s_command_timeout_is_replaced_by_query_timeout_secs() {
+    assert_eq!(
+        Config::new().get_command_timeout(),
+        Some(Duration::from_secs(30)),
+        "tiberius's own default, which this source turns off"
+    );
+    assert_eq!(config_from(&secret()).unwrap().get_command_timeout(), None);
+    let mut s = secret();
+    s.query_timeout_secs = Some(600);
+    assert_eq!(s.query_timeout(), Some(Duration::from_secs(600)));
 }
