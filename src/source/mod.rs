@@ -7,6 +7,7 @@ pub mod mssql_types;
 pub mod mysql;
 pub mod mysql_types;
 pub mod oracle;
+pub mod oracle_error;
 pub mod oracle_types;
 mod pg_col;
 mod pg_connect;

@@ -38,6 +38,8 @@ impl Default for TextFormat {
 pub struct SqliteSource {
     pool: SqlitePool,
     formats: Mutex<HashMap<String, TextFormat>>,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    timeout: Option<std::time::Duration>,
 }
 
 impl SqliteSource {
@@ -71,6 +73,7 @@ impl SqliteSource {
         Ok(Box::new(SqliteSource {
             pool,
             formats: Mutex::new(HashMap::new()),
+            timeout: secret.query_timeout(),
         }))
     }
 
@@ -255,11 +258,13 @@ impl Source for SqliteSource {
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let row = self
-            .bind(query)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| query_err(e, &query.sql))?;
+        let fetch = async {
+            self.bind(query)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| query_err(e, &query.sql))
+        };
+        let row = super::until(super::deadline(self.timeout), &query.sql, fetch).await?;
         let lo = cursor_of(
             cell(&row, 0).map_err(|e| query_err(e, &query.sql))?,
             kind,
@@ -274,11 +279,13 @@ impl Source for SqliteSource {
     }
 
     async fn count(&self, query: &Query) -> Result<u64, SourceError> {
-        let row = self
-            .bind(query)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| query_err(e, &query.sql))?;
+        let fetch = async {
+            self.bind(query)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| query_err(e, &query.sql))
+        };
+        let row = super::until(super::deadline(self.timeout), &query.sql, fetch).await?;
         let n: i64 = row.try_get(0).map_err(|e| query_err(e, &query.sql))?;
         Ok(n.max(0) as u64)
     }
@@ -286,10 +293,12 @@ impl Source for SqliteSource {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let pool = self.pool.clone();
         let formats = self.formats.lock().map(|f| f.clone()).unwrap_or_default();
+        let timeout = self.timeout;
         super::spawn_batches(move |tx| async move {
             let source = SqliteSource {
                 pool,
                 formats: Mutex::new(formats),
+                timeout,
             };
             source.run_extract(&spec, &tx).await
         })
@@ -343,7 +352,13 @@ impl SqliteSource {
         let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
             .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
         let mut rows = self.bind(&spec.query).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
+        let deadline = super::deadline(self.timeout);
+        // Dropping the row stream at the deadline stops the statement between rows.
+        while let Some(row) = super::until(deadline, sql, async {
+            rows.try_next().await.map_err(|e| query_err(e, sql))
+        })
+        .await?
+        {
             for i in 0..spec.schema.fields().len() {
                 let c = cell(&row, i).map_err(|e| query_err(e, sql))?;
                 if let Err(reason) = builder.column(i).append(c) {

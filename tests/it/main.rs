@@ -17,3 +17,4 @@ mod postgres;
 mod recovery;
 mod secrets_sweep;
 mod support;
+mod timeouts;
