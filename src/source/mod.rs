@@ -3,6 +3,7 @@
 pub mod arrow;
 pub mod mssql;
 pub mod mssql_error;
+mod mssql_time;
 pub mod mssql_types;
 pub mod mysql;
 pub mod mysql_types;

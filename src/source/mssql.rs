@@ -8,7 +8,7 @@ use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, TryStreamExt};
 use std::collections::HashMap;
@@ -251,13 +251,13 @@ impl Source for MsSqlSource {
                 .flatten()
                 .unwrap_or_default()
                 .to_string();
-            let data_type =
-                mssql_types::map_type(&ty).ok_or_else(|| SourceError::UnsupportedType {
+            let field =
+                mssql_types::field(&name, &ty).ok_or_else(|| SourceError::UnsupportedType {
                     column: name.clone(),
                     db_type: ty.clone(),
                 })?;
             kinds.insert(name.clone(), mssql_types::param_kind(&ty));
-            fields.push(Field::new(name, data_type, true));
+            fields.push(field);
         }
         if let Ok(mut k) = self.kinds.lock() {
             k.extend(kinds);
