@@ -81,7 +81,7 @@ pub struct SourceSecret {
     pub sid: Option<String>,
     /// Oracle: an EZConnect or TNS connect string.
     pub connect_string: Option<String>,
-    /// Oracle: scale of `NUMBER` columns declared without precision (Decimal128(38, scale); default 10).
+    /// Oracle: scale of `NUMBER` columns declared without precision (Decimal128(38, scale); default 9).
     pub number_scale: Option<u8>,
     /// PostgreSQL: `"precision,scale"` for `numeric` columns declared without them (default `"38,9"`).
     pub numeric_default: Option<String>,

@@ -10,8 +10,9 @@ use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 use oracle::{Connection, SqlValue};
 use std::collections::HashMap;
 
-/// Default scale of a `NUMBER` declared without precision: Decimal128(38, 10).
-pub const DEFAULT_NUMBER_SCALE: u8 = 10;
+/// Default scale of a `NUMBER` declared without precision: Decimal128(38, 9), as the spec maps
+/// a numeric without precision on every source.
+pub const DEFAULT_NUMBER_SCALE: u8 = 9;
 
 /// Largest fetch array / prefetch size, whatever the batch size (bounds driver memory).
 pub const MAX_FETCH_ROWS: usize = 10_000;
