@@ -53,6 +53,9 @@ pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
         }
         // Whole-number decimals (Oracle NUMBER(p,0) with p > 18, NUMERIC(p,0)) are integers.
         DataType::Decimal128(_, 0) => Some(CursorKind::Int),
+        // Other decimals (Oracle NUMBER without precision is Decimal128(38, 9)) are exact
+        // decimal cursors, compared numerically.
+        DataType::Decimal128(_, s) if *s > 0 => Some(CursorKind::Decimal),
         DataType::Date32 | DataType::Date64 => Some(CursorKind::Date),
         DataType::Timestamp(_, None) => Some(CursorKind::Timestamp),
         DataType::Timestamp(_, Some(_)) => Some(CursorKind::TimestampTz),
@@ -75,7 +78,7 @@ pub(super) async fn plan(
         let idx = column_index(&schema, &column)?;
         let k = cursor_kind(schema.field(idx).data_type()).ok_or_else(|| {
             JobError::Plan(format!(
-                "watermark column `{column}` has type {}, which cannot be a cursor (integer, date or timestamp)",
+                "watermark column `{column}` has type {}, which cannot be a cursor (integer, decimal, date or timestamp)",
                 schema.field(idx).data_type()
             ))
         })?;
@@ -165,7 +168,7 @@ async fn plan_chunks(
     let Some(kind) = cursor_kind(schema.field(idx).data_type()) else {
         if job.partition_column.is_some() {
             return Err(JobError::Plan(format!(
-                "partition column `{column}` must be an integer, date or timestamp"
+                "partition column `{column}` must be an integer, decimal, date or timestamp"
             )));
         }
         return Ok(whole());

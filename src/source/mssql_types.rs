@@ -329,6 +329,14 @@ pub fn cursor_of(data: &ColumnData<'_>, kind: CursorKind) -> Result<Option<Curso
             CursorValue::Int(n.value())
         }
         (CursorKind::Int, d) => CursorValue::Int(int_of(d).ok_or_else(bad)? as i128),
+        (CursorKind::Decimal, ColumnData::Numeric(Some(n))) => CursorValue::Decimal(
+            rust_decimal::Decimal::try_from_i128_with_scale(n.value(), u32::from(n.scale()))
+                .map_err(|_| bad())?
+                .normalize(),
+        ),
+        (CursorKind::Decimal, d) => {
+            CursorValue::Decimal(rust_decimal::Decimal::from(int_of(d).ok_or_else(bad)?))
+        }
         (CursorKind::Date, ColumnData::Date(Some(v))) => CursorValue::Date(date_value(*v)),
         (CursorKind::TimestampTz, ColumnData::DateTimeOffset(Some(v))) => {
             CursorValue::TimestampTz(datetimeoffset_value(*v))
@@ -347,6 +355,12 @@ pub fn param_data(value: &CursorValue, kind: ParamKind) -> Result<ColumnData<'st
         (CursorValue::Int(v), _) => ColumnData::I64(Some(
             i64::try_from(*v).map_err(|_| format!("{v} does not fit a SQL Server bigint"))?,
         )),
+        (CursorValue::Decimal(d), _) => {
+            ColumnData::Numeric(Some(tiberius::numeric::Numeric::new_with_scale(
+                d.mantissa(),
+                u8::try_from(d.scale()).map_err(|_| format!("{d} has too many decimals"))?,
+            )))
+        }
         (CursorValue::Date(d), _) => d.into_sql(),
         (CursorValue::Timestamp(t), ParamKind::DateTime) => {
             let since = *t - epoch(1900);

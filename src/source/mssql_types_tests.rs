@@ -282,3 +282,18 @@ fn uniqueidentifier_fields_carry_the_uuid_extension_like_postgres() {
     assert!(plain.metadata().is_empty());
     assert!(field("g", "geography").is_none());
 }
+
+#[test]
+fn decimal_cursors_read_and_bind_as_exact_numerics() {
+    let n = Numeric::new_with_scale(123_450, 4); // 12.3450
+    let v = cursor_of(&ColumnData::Numeric(Some(n)), CursorKind::Decimal)
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.to_text(), "12.345");
+    match param_data(&v, ParamKind::Natural).unwrap() {
+        ColumnData::Numeric(Some(p)) => assert_eq!((p.value(), p.scale()), (12_345, 3)),
+        other => panic!("{other:?}"),
+    }
+    let i = cursor_of(&ColumnData::I64(Some(7)), CursorKind::Decimal).unwrap();
+    assert_eq!(i.map(|v| v.to_text()), Some("7".into()));
+}

@@ -187,6 +187,7 @@ impl MySqlSource {
                     (_, Ok(v)) => q.bind(v),
                     _ => q.bind(v.to_string()),
                 },
+                CursorValue::Decimal(d) => q.bind(d),
                 CursorValue::Date(d) => q.bind(d),
                 CursorValue::Timestamp(t) => q.bind(t),
                 CursorValue::TimestampTz(t) => q.bind(t.naive_utc()),

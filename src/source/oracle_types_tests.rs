@@ -150,3 +150,41 @@ fn cursors_keep_every_digit() {
     assert_eq!(cursor_of(&OraValue::Null, CursorKind::Int).unwrap(), None);
     assert!(cursor_of(&OraValue::Text("1.5".into()), CursorKind::Int).is_err());
 }
+
+#[test]
+fn number_without_precision_is_an_exact_decimal_cursor_bound_as_number() {
+    use crate::plan::sql::{Param, Query};
+    let (dt, _) = map_type(&OracleType::Number(0, -127), DEFAULT_NUMBER_SCALE).unwrap();
+    assert_eq!(dt, DataType::Decimal128(38, 9), "the spec's default");
+    assert_eq!(
+        crate::run::plan::cursor_kind(&dt),
+        Some(CursorKind::Decimal)
+    );
+    let v = cursor_of(
+        &OraValue::Text("1234567890123456789".into()),
+        CursorKind::Decimal,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(v.to_text(), "1234567890123456789", "no float on the way");
+    let frac = cursor_of(&OraValue::Text("12.50".into()), CursorKind::Decimal).unwrap();
+    assert_eq!(frac.map(|v| v.to_text()), Some("12.5".into()));
+    assert!(cursor_of(&OraValue::Text("x".into()), CursorKind::Decimal).is_err());
+    assert_eq!(
+        cursor_of(&OraValue::Null, CursorKind::Decimal).unwrap(),
+        None
+    );
+    let q = Query {
+        sql: "SELECT 1 FROM DUAL WHERE ID >= :1".into(),
+        params: vec![Param {
+            column: "ID".into(),
+            value: v,
+        }],
+    };
+    assert_eq!(bind_values(&q, &HashMap::new()).len(), 1);
+    // The literal form (dry runs, PostgreSQL's COPY) is the exact number.
+    assert_eq!(
+        q.inline(crate::plan::sql::Dialect::Oracle),
+        "SELECT 1 FROM DUAL WHERE ID >= 1234567890123456789"
+    );
+}

@@ -87,6 +87,8 @@ impl SqliteSource {
                     Ok(v) => q.bind(v),
                     Err(_) => q.bind(v.to_string()),
                 },
+                // SQLite keeps such numbers as REALs: the double read at plan time comes back.
+                CursorValue::Decimal(d) => q.bind(d.to_string().parse::<f64>().unwrap_or(f64::NAN)),
                 CursorValue::Date(d) => q.bind(d.format("%Y-%m-%d").to_string()),
                 CursorValue::Timestamp(t) => q.bind(format_ts(t, fmt)),
                 CursorValue::TimestampTz(t) => {
@@ -258,13 +260,7 @@ impl Source for SqliteSource {
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let fetch = async {
-            self.bind(query)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| query_err(e, &query.sql))
-        };
-        let row = super::until(super::deadline(self.timeout), &query.sql, fetch).await?;
+        let row = self.fetch_one(query).await?;
         let lo = cursor_of(
             cell(&row, 0).map_err(|e| query_err(e, &query.sql))?,
             kind,
@@ -279,13 +275,7 @@ impl Source for SqliteSource {
     }
 
     async fn count(&self, query: &Query) -> Result<u64, SourceError> {
-        let fetch = async {
-            self.bind(query)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| query_err(e, &query.sql))
-        };
-        let row = super::until(super::deadline(self.timeout), &query.sql, fetch).await?;
+        let row = self.fetch_one(query).await?;
         let n: i64 = row.try_get(0).map_err(|e| query_err(e, &query.sql))?;
         Ok(n.max(0) as u64)
     }
@@ -334,6 +324,15 @@ impl SqliteSource {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(|e| query_err(e, &sql))
+    }
+
+    /// The first row of a query, within `query_timeout_secs`.
+    async fn fetch_one(&self, query: &Query) -> Result<SqliteRow, SourceError> {
+        let fetch = async {
+            let row = self.bind(query).fetch_one(&self.pool).await;
+            row.map_err(|e| query_err(e, &query.sql))
+        };
+        super::until(super::deadline(self.timeout), &query.sql, fetch).await
     }
 
     /// Remember how a text timestamp column formats its values (from a value read at plan time).

@@ -88,3 +88,50 @@ async fn a_statement_longer_than_query_timeout_secs_fails_naming_the_timeout() {
     assert!(text.contains("query_timeout_secs = 1"), "{text}");
     assert!(text.contains("WITH RECURSIVE"), "{text}");
 }
+
+#[tokio::test]
+async fn decimal_cursors_read_and_bind_exactly() {
+    use crate::plan::sql::Param;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(opts).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE t (n NUMERIC(10,2)); INSERT INTO t VALUES (0.1), (10.25), (10.25), (20.5);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let secret = SourceSecret {
+        path: Some(path),
+        ..Default::default()
+    };
+    let source = SqliteSource::connect("lite", &secret).await.unwrap();
+    let q = |sql: &str, params: Vec<Param>| Query {
+        sql: sql.into(),
+        params,
+    };
+    let (lo, hi) = source
+        .bounds(
+            &q("SELECT MIN(n), MAX(n) FROM t", vec![]),
+            "n",
+            CursorKind::Decimal,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((lo.to_text(), hi.to_text()), ("0.1".into(), "20.5".into()));
+    let at = CursorValue::parse(CursorKind::Decimal, "10.25").unwrap();
+    let p = vec![Param {
+        column: "n".into(),
+        value: at,
+    }];
+    let n = source
+        .count(&q("SELECT COUNT(*) FROM t WHERE n = ?", p))
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the bound decimal equals the stored values");
+}
