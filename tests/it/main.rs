@@ -3,6 +3,7 @@
 mod azure;
 mod cli;
 mod content;
+mod decimal_cursor;
 mod e2e;
 mod faults;
 mod injection;
