@@ -159,6 +159,8 @@ pub enum KindArg {
     Timestamp,
     /// Timestamp with time zone.
     TimestampTz,
+    /// Exact decimal.
+    Decimal,
 }
 
 impl From<KindArg> for crate::plan::CursorKind {
@@ -168,6 +170,7 @@ impl From<KindArg> for crate::plan::CursorKind {
             KindArg::Date => crate::plan::CursorKind::Date,
             KindArg::Timestamp => crate::plan::CursorKind::Timestamp,
             KindArg::TimestampTz => crate::plan::CursorKind::TimestampTz,
+            KindArg::Decimal => crate::plan::CursorKind::Decimal,
         }
     }
 }

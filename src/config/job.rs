@@ -52,7 +52,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "watermark_column",
-        "Required for INCREMENTAL. Cursor column: integer, date or timestamp.",
+        "Required for INCREMENTAL. Cursor column: integer, decimal, date or timestamp.",
     ),
     (
         "last_watermark",

@@ -11,7 +11,7 @@ mod load;
 #[cfg(test)]
 mod tests;
 
-pub use load::{SecretsError, load, load_with_env, parse};
+pub use load::{MAX_QUERY_TIMEOUT_SECS, SecretsError, load, load_with_env, parse};
 
 /// A secret value: `Debug` and `Display` print `***`; read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -81,12 +81,15 @@ pub struct SourceSecret {
     pub sid: Option<String>,
     /// Oracle: an EZConnect or TNS connect string.
     pub connect_string: Option<String>,
-    /// Oracle: scale of `NUMBER` columns declared without precision (Decimal128(38, scale); default 10).
+    /// Oracle: scale of `NUMBER` columns declared without precision (Decimal128(38, scale); default 9).
     pub number_scale: Option<u8>,
     /// PostgreSQL: `"precision,scale"` for `numeric` columns declared without them (default `"38,9"`).
     pub numeric_default: Option<String>,
     /// PostgreSQL: infinite dates/timestamps: `"error"` (default), `"null"` or `"clamp"`.
     pub infinity: Option<String>,
+    /// Longest a statement may run, in seconds (1 ..= [`MAX_QUERY_TIMEOUT_SECS`]);
+    /// unset: no limit (connecting keeps its own timeout).
+    pub query_timeout_secs: Option<u64>,
 }
 
 impl SourceSecret {
@@ -148,6 +151,15 @@ pub struct Secrets {
     pub sources: BTreeMap<String, SourceSecret>,
     /// `[destinations.<name>]`, keyed by name as written (lookups ignore case).
     pub destinations: BTreeMap<String, DestinationSecret>,
+}
+
+impl SourceSecret {
+    /// The `query_timeout_secs` limit as a duration (`None`: no limit).
+    pub fn query_timeout(&self) -> Option<std::time::Duration> {
+        self.query_timeout_secs
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs)
+    }
 }
 
 impl Secrets {

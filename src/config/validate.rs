@@ -297,6 +297,7 @@ impl RowCtx<'_> {
             CursorKind::Date,
             CursorKind::Timestamp,
             CursorKind::TimestampTz,
+            CursorKind::Decimal,
         ];
         if kinds.iter().any(|k| CursorValue::parse(*k, &text).is_ok()) {
             return Some(text);

@@ -72,6 +72,12 @@ fn to_domain(v: &CursorValue) -> Option<i128> {
         CursorValue::Date(d) => i128::from(d.num_days_from_ce()),
         CursorValue::Timestamp(t) => i128::from(t.and_utc().timestamp_micros()),
         CursorValue::TimestampTz(t) => i128::from(t.timestamp_micros()),
+        // Decimals split on their integer range: points are whole numbers (the first chunk is
+        // open below and the last open above, so fractions at either end are covered).
+        CursorValue::Decimal(d) => {
+            let f = d.floor();
+            f.mantissa() / 10i128.checked_pow(f.scale())?
+        }
     })
 }
 
@@ -84,6 +90,9 @@ fn from_domain(like: &CursorValue, p: i128) -> Option<CursorValue> {
         )?),
         CursorValue::Timestamp(_) => CursorValue::Timestamp(micros(p)?.naive_utc()),
         CursorValue::TimestampTz(_) => CursorValue::TimestampTz(micros(p)?.fixed_offset()),
+        CursorValue::Decimal(_) => {
+            CursorValue::Decimal(rust_decimal::Decimal::try_from_i128_with_scale(p, 0).ok()?)
+        }
     })
 }
 
@@ -112,6 +121,7 @@ fn integer_points(lo: i128, hi: i128, n: usize) -> Vec<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::CursorKind;
     use chrono::{FixedOffset, NaiveDateTime};
     use proptest::prelude::*;
 
@@ -177,6 +187,33 @@ mod tests {
         // Mixed kinds: one open chunk rather than a panic.
         let d = CursorValue::Date(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
         assert_eq!(split("x", &int(1), &d, 4).len(), 1);
+    }
+
+    #[test]
+    fn decimals_split_on_their_integer_range() {
+        let d = |s: &str| CursorValue::parse(CursorKind::Decimal, s).unwrap();
+        let (min, max) = (d("0.5"), d("100.75"));
+        let c = split("ID", &min, &max, 4);
+        let bounds: Vec<_> = c.iter().map(|c| (c.from, c.to)).collect();
+        assert_eq!(
+            bounds,
+            vec![
+                (None, Some(d("25"))),
+                (Some(d("25")), Some(d("50"))),
+                (Some(d("50")), Some(d("75"))),
+                (Some(d("75")), None)
+            ],
+            "points on the integer range ⌊0.5⌋ = 0 … ⌊100.75⌋ = 100"
+        );
+        let samples: Vec<_> = ["0.5", "24.999", "25", "50.1", "75", "100.75"]
+            .iter()
+            .map(|s| d(s))
+            .collect();
+        check(&c, &min, &max, 4, &samples);
+        // Fractions inside one integer: one chunk, never an empty or out-of-range one.
+        assert_eq!(split("ID", &d("3.1"), &d("3.9"), 4).len(), 1);
+        let big = (d("1e20"), d("100000000000000000400"));
+        check(&split("ID", &big.0, &big.1, 3), &big.0, &big.1, 3, &[]);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub enum CursorKind {
     Timestamp,
     /// A timestamp with time zone.
     TimestampTz,
+    /// An exact decimal (a `NUMBER` without precision, `numeric(p,s)`), compared numerically.
+    Decimal,
 }
 
 impl fmt::Display for CursorKind {
@@ -25,6 +27,7 @@ impl fmt::Display for CursorKind {
             CursorKind::Date => "date",
             CursorKind::Timestamp => "timestamp",
             CursorKind::TimestampTz => "timestamp_tz",
+            CursorKind::Decimal => "decimal",
         })
     }
 }
@@ -40,6 +43,9 @@ pub enum CursorValue {
     Timestamp(NaiveDateTime),
     /// Timestamp with time zone, kept with its offset.
     TimestampTz(DateTime<FixedOffset>),
+    /// An exact decimal of up to 28 significant digits, kept normalized (`1.50` is `1.5`), so
+    /// equal numbers are equal values and the derived order is numeric.
+    Decimal(rust_decimal::Decimal),
 }
 
 /// A cursor text that does not parse for its kind.
@@ -58,6 +64,7 @@ fn expected(kind: CursorKind) -> &'static str {
         CursorKind::Date => " (expected YYYY-MM-DD)",
         CursorKind::Timestamp => " (expected YYYY-MM-DDTHH:MM:SS[.ffffff])",
         CursorKind::TimestampTz => " (expected YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM)",
+        CursorKind::Decimal => " (expected a decimal number of at most 28 significant digits)",
     }
 }
 
@@ -69,6 +76,7 @@ impl CursorValue {
             CursorValue::Date(_) => CursorKind::Date,
             CursorValue::Timestamp(_) => CursorKind::Timestamp,
             CursorValue::TimestampTz(_) => CursorKind::TimestampTz,
+            CursorValue::Decimal(_) => CursorKind::Decimal,
         }
     }
 
@@ -83,6 +91,7 @@ impl CursorValue {
         };
         match kind {
             CursorKind::Int => t.parse::<i128>().map(CursorValue::Int).map_err(|_| err()),
+            CursorKind::Decimal => parse_decimal(t).map(CursorValue::Decimal).ok_or_else(err),
             CursorKind::Date => NaiveDate::parse_from_str(t, "%Y-%m-%d")
                 .map(CursorValue::Date)
                 .map_err(|_| err()),
@@ -110,6 +119,7 @@ impl CursorValue {
             CursorValue::Date(d) => d.format("%Y-%m-%d").to_string(),
             CursorValue::Timestamp(t) => t.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
             CursorValue::TimestampTz(t) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            CursorValue::Decimal(d) => d.to_string(),
         }
     }
 }
@@ -118,6 +128,17 @@ impl fmt::Display for CursorValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_text())
     }
+}
+
+/// An exact decimal from text (`12`, `-0.5`, `1.5E+3`), normalized; `None` when it is not a
+/// number or needs more than 28 significant digits (never rounded).
+pub fn parse_decimal(t: &str) -> Option<rust_decimal::Decimal> {
+    let d = if t.contains(['e', 'E']) {
+        rust_decimal::Decimal::from_scientific(t).ok()?
+    } else {
+        rust_decimal::Decimal::from_str_exact(t).ok()?
+    };
+    Some(d.normalize())
 }
 
 fn parse_naive(t: &str) -> Option<NaiveDateTime> {
@@ -176,7 +197,47 @@ mod tests {
         assert!(CursorValue::parse(CursorKind::Date, "2024-02-30").is_err());
     }
 
+    #[test]
+    fn decimals_are_exact_normalized_and_ordered_numerically() {
+        let d = |s: &str| CursorValue::parse(CursorKind::Decimal, s).unwrap();
+        assert_eq!(d("12.50").to_text(), "12.5");
+        assert_eq!(d("12.50"), d("12.5"), "equal numbers are equal values");
+        assert_eq!(d(" 1.5E+3 ").to_text(), "1500");
+        assert_eq!(d("-0.000000001").to_text(), "-0.000000001");
+        let big = "1234567890123456789012345678";
+        assert_eq!(d(big).to_text(), big, "28 digits, lossless");
+        assert!(d("9") < d("10"), "numeric, not text, order");
+        assert!(d("-2") < d("-1.5") && d("-1.5") < d("0.25"));
+        assert!(d("0.1") < d("0.11"));
+        for bad in [
+            "123456789012345678901234567890",
+            "0.12345678901234567890123456789",
+            "1,5",
+            "abc",
+            "",
+        ] {
+            assert!(
+                CursorValue::parse(CursorKind::Decimal, bad).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(d("7").kind(), CursorKind::Decimal);
+        let w = Watermark::new("ID", &d("123456789012.000"));
+        assert_eq!(
+            (w.kind, w.value.as_str()),
+            (CursorKind::Decimal, "123456789012")
+        );
+        assert_eq!(w.cursor().unwrap(), d("123456789012"));
+        let json = serde_json::to_string(&w).unwrap();
+        assert!(json.contains("\"kind\":\"decimal\""), "{json}");
+    }
+
     proptest! {
+        #[test]
+        fn decimal_round_trips(m in any::<i64>(), scale in 0u32..=18) {
+            let v = CursorValue::Decimal(rust_decimal::Decimal::new(m, scale).normalize());
+            prop_assert_eq!(CursorValue::parse(CursorKind::Decimal, &v.to_text()).unwrap(), v);
+        }
         #[test]
         fn int_round_trips(v in any::<i64>()) {
             let c = CursorValue::Int(v as i128);

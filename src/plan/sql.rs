@@ -251,16 +251,33 @@ pub fn bounds_sql(d: Dialect, rel: &Relation, column: &str, window: Option<&Wind
     ))
 }
 
+/// The row-count expression: `COUNT_BIG(*)` on SQL Server (whose `COUNT(*)` is an `int` that
+/// overflows past 2,147,483,647 rows), `COUNT(*)` elsewhere.
+fn count_all(d: Dialect) -> &'static str {
+    match d {
+        Dialect::MsSql => "COUNT_BIG(*)",
+        _ => "COUNT(*)",
+    }
+}
+
 /// `SELECT COUNT(*) FROM … WHERE filter AND c IS NULL`: rows a cursor would never see.
 pub fn null_count_sql(d: Dialect, rel: &Relation, column: &str) -> Query {
     let mut c = Conds::new(d, rel);
     c.conds.push(format!("{} IS NULL", d.quote_ident(column)));
-    c.finish(format!("SELECT COUNT(*) FROM {}", from_clause(d, rel)))
+    c.finish(format!(
+        "SELECT {} FROM {}",
+        count_all(d),
+        from_clause(d, rel)
+    ))
 }
 
 /// `SELECT COUNT(*) FROM …` within the filter and the window.
 pub fn count_sql(d: Dialect, rel: &Relation, window: Option<&Window>) -> Query {
     let mut c = Conds::new(d, rel);
     c.window(window);
-    c.finish(format!("SELECT COUNT(*) FROM {}", from_clause(d, rel)))
+    c.finish(format!(
+        "SELECT {} FROM {}",
+        count_all(d),
+        from_clause(d, rel)
+    ))
 }

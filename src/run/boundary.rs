@@ -5,7 +5,7 @@ use crate::plan::CursorValue;
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use arrow::compute::kernels::cmp::eq;
 use arrow::compute::{cast, filter_record_batch};
-use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::datatypes::{DataType, Decimal128Type, Int64Type, TimeUnit};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -20,8 +20,8 @@ pub const BOUNDARY_CAP: usize = 100_000;
 pub struct Boundary {
     cursor: usize,
     keys: Vec<usize>,
-    lo: Option<i64>,
-    hi: Option<i64>,
+    lo: Option<i128>,
+    hi: Option<i128>,
     previous: HashSet<String>,
     matching: Option<Vec<MatchColumn>>,
 }
@@ -68,8 +68,7 @@ impl Boundary {
     /// keys of every row whose cursor equals `hi` (also of a row at `lo` = `hi` that was
     /// dropped, so the keys stay complete when they are computed over other columns).
     pub fn apply(&self, batch: &RecordBatch) -> Result<(RecordBatch, Vec<String>), ArrowError> {
-        let cursor = cast(batch.column(self.cursor), &DataType::Int64)?;
-        let cursor = cursor.as_primitive::<Int64Type>();
+        let cursor = cursor_values(batch.column(self.cursor))?;
         let formatters = self.formatters(batch)?;
         let matched = match &self.matching {
             Some(columns) => Some(MatchArrays::new(batch, columns)?),
@@ -81,8 +80,7 @@ impl Boundary {
         };
         let mut keep = Vec::with_capacity(batch.num_rows());
         let mut at_hi = Vec::new();
-        for row in 0..batch.num_rows() {
-            let value = cursor.is_valid(row).then(|| cursor.value(row));
+        for (row, &value) in cursor.iter().enumerate() {
             let mut kept = true;
             if value.is_some() && value == self.lo && !self.previous.is_empty() {
                 kept = match (&matched, &match_formatters) {
@@ -164,6 +162,19 @@ impl MatchArrays {
     }
 }
 
+/// A cursor column's values in the form [`native`] gives bounds: decimals as their unscaled
+/// i128 at the column's scale, the rest cast to Int64.
+pub fn cursor_values(column: &ArrayRef) -> Result<Vec<Option<i128>>, ArrowError> {
+    Ok(match column.data_type() {
+        DataType::Decimal128(..) => column.as_primitive::<Decimal128Type>().iter().collect(),
+        _ => cast(column, &DataType::Int64)?
+            .as_primitive::<Int64Type>()
+            .iter()
+            .map(|v| v.map(i128::from))
+            .collect(),
+    })
+}
+
 /// A compact, stable hash of a row's key values (16 hex digits of SHA-256 over their text forms).
 pub(super) fn row_hash(formatters: &[ArrayFormatter<'_>], row: usize) -> String {
     let mut h = Sha256::new();
@@ -175,17 +186,33 @@ pub(super) fn row_hash(formatters: &[ArrayFormatter<'_>], row: usize) -> String 
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The cursor value in the integer form the column casts to (`cast(col, Int64)`), if exact.
-pub fn native(value: &CursorValue, data_type: &DataType) -> Option<i64> {
+/// The cursor value in the integer form the column compares as (`cast(col, Int64)`, or a
+/// decimal's unscaled value at the column's scale), if exact.
+pub fn native(value: &CursorValue, data_type: &DataType) -> Option<i128> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    let scale = match data_type {
+        DataType::Decimal128(_, s) => Some(u32::try_from(*s).ok()?),
+        _ => None,
+    };
     let utc_naive = match value {
-        CursorValue::Int(v) => return i64::try_from(*v).ok(),
+        CursorValue::Int(v) => {
+            return match scale {
+                Some(s) => v.checked_mul(10i128.checked_pow(s)?),
+                None => i64::try_from(*v).ok().map(i128::from),
+            };
+        }
+        CursorValue::Decimal(d) => {
+            let s = scale?;
+            let up = s.checked_sub(d.scale())?;
+            return d.mantissa().checked_mul(10i128.checked_pow(up)?);
+        }
         CursorValue::Date(d) => {
             let days = (*d - epoch).num_days();
             return match data_type {
                 DataType::Date64 => days.checked_mul(86_400_000),
                 _ => Some(days),
-            };
+            }
+            .map(i128::from);
         }
         CursorValue::Timestamp(t) => *t,
         CursorValue::TimestampTz(t) => t.naive_utc(),
@@ -198,6 +225,7 @@ pub fn native(value: &CursorValue, data_type: &DataType) -> Option<i64> {
         DataType::Timestamp(TimeUnit::Nanosecond, _) => t.timestamp_nanos_opt(),
         _ => None,
     }
+    .map(i128::from)
 }
 
 #[cfg(test)]
@@ -267,6 +295,41 @@ mod tests {
         let (_, c) = b.apply(&batch(&[2], &[5])).unwrap();
         assert_ne!(a, c);
         assert_eq!(a[0].len(), 16);
+    }
+
+    #[test]
+    fn decimal_cursor_on_a_scaled_column() {
+        use crate::plan::CursorKind;
+        use arrow::array::Decimal128Array;
+        let ty = DataType::Decimal128(38, 9);
+        assert_eq!(
+            crate::run::plan::cursor_kind(&ty),
+            Some(CursorKind::Decimal)
+        );
+        let d = |s: &str| CursorValue::parse(CursorKind::Decimal, s).unwrap();
+        assert_eq!(native(&d("5"), &ty), Some(5_000_000_000));
+        assert_eq!(native(&d("5.25"), &ty), Some(5_250_000_000));
+        assert_eq!(
+            native(&d("0.0000000001"), &ty),
+            None,
+            "finer than the column"
+        );
+        let schema = Arc::new(Schema::new(vec![Field::new("n", ty.clone(), false)]));
+        let col = Decimal128Array::from(vec![4_000_000_000, 5_000_000_000, 5_000_000_000])
+            .with_precision_and_scale(38, 9)
+            .unwrap();
+        let b = RecordBatch::try_new(schema, vec![Arc::new(col)]).unwrap();
+        let first = Boundary::new(0, &ty, vec![], None, &d("5"), HashSet::new());
+        let (kept, at_hi) = first.apply(&b).unwrap();
+        assert_eq!((kept.num_rows(), at_hi.len()), (3, 2));
+        let prev: HashSet<String> = at_hi.into_iter().collect();
+        let next = Boundary::new(0, &ty, vec![], Some(&d("5")), &d("9"), prev);
+        let (kept, _) = next.apply(&b).unwrap();
+        assert_eq!(
+            kept.num_rows(),
+            1,
+            "the rows at lo the previous load took are dropped"
+        );
     }
 
     #[test]

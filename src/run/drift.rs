@@ -11,9 +11,9 @@ use crate::sink::layout::TableLayout;
 use crate::sink::manifest::{self, FieldInfo, Manifest};
 use crate::sink::schema_diff::SchemaDiff;
 use crate::state::store::JobState;
-use arrow::array::{Array, AsArray};
+use arrow::array::Array;
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Int64Type, Schema};
+use arrow::datatypes::{DataType, Schema};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -305,8 +305,8 @@ fn hash_file(
     {
         let batch = batch.map_err(|e| e.to_string())?;
         let pos = |i: usize| roots.iter().position(|r| *r == i).unwrap_or(0);
-        let c = cast(batch.column(pos(cursor_at)), &DataType::Int64).map_err(|e| e.to_string())?;
-        let c = c.as_primitive::<Int64Type>();
+        let c = super::boundary::cursor_values(batch.column(pos(cursor_at)))
+            .map_err(|e| e.to_string())?;
         let mut arrays = Vec::with_capacity(at.len());
         for (field, i) in columns.iter().zip(&at) {
             let a = batch.column(pos(*i)).clone();
@@ -319,8 +319,8 @@ fn hash_file(
             .iter()
             .map(|a| ArrayFormatter::try_new(a.as_ref(), &options).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;
-        for row in 0..batch.num_rows() {
-            if c.is_valid(row) && Some(c.value(row)) == target {
+        for (row, value) in c.iter().enumerate() {
+            if value.is_some() && *value == target {
                 keys.insert(super::boundary::row_hash(&formatters, row));
             }
         }

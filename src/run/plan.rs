@@ -43,7 +43,7 @@ pub enum PlanError {
     MissingColumn(String),
     /// The watermark column's type cannot be a cursor.
     #[error(
-        "watermark column `{column}` has type {data_type}, which cannot be a cursor (integer, date or timestamp)"
+        "watermark column `{column}` has type {data_type}, which cannot be a cursor (integer, decimal, date or timestamp)"
     )]
     NotACursor {
         /// The column.
@@ -52,7 +52,7 @@ pub enum PlanError {
         data_type: DataType,
     },
     /// The partition column's type cannot split chunks.
-    #[error("partition column `{0}` must be an integer, date or timestamp")]
+    #[error("partition column `{0}` must be an integer, decimal, date or timestamp")]
     NotAPartition(String),
     /// The stored watermark is on another column or of another kind than the job's now.
     #[error(
@@ -121,6 +121,9 @@ pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
         }
         // Whole-number decimals (Oracle NUMBER(p,0) with p > 18, NUMERIC(p,0)) are integers.
         DataType::Decimal128(_, 0) => Some(CursorKind::Int),
+        // Other decimals (Oracle NUMBER without precision is Decimal128(38, 9)) are exact
+        // decimal cursors, compared numerically.
+        DataType::Decimal128(_, s) if *s > 0 => Some(CursorKind::Decimal),
         DataType::Date32 | DataType::Date64 => Some(CursorKind::Date),
         DataType::Timestamp(_, None) => Some(CursorKind::Timestamp),
         DataType::Timestamp(_, Some(_)) => Some(CursorKind::TimestampTz),

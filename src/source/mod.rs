@@ -2,10 +2,13 @@
 
 pub mod arrow;
 pub mod mssql;
+pub mod mssql_error;
+mod mssql_time;
 pub mod mssql_types;
 pub mod mysql;
 pub mod mysql_types;
 pub mod oracle;
+pub mod oracle_error;
 pub mod oracle_types;
 mod pg_col;
 mod pg_connect;
@@ -24,6 +27,7 @@ use ::arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What can go wrong reading a source. Messages name the job's column or SQL; never a secret.
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +97,12 @@ impl SourceError {
     /// pool, SQLSTATE 08xxx connection errors, 57P0x shutdowns, 40001/40P01 serialization
     /// failures and deadlocks), else `Query`.
     /// `message` is the (already redacted) text to show.
+    /// A statement stopped by the server's statement timeout (`query_timeout_secs`: PostgreSQL
+    /// 57014 "statement timeout", MariaDB 1969, MySQL 3024) is a `Query` error naming the limit.
     pub fn from_sqlx(e: &sqlx::Error, message: String, sql: &str) -> SourceError {
+        if sqlx_timed_out(e) {
+            return SourceError::timed_out(None, &message, sql);
+        }
         let transient = match e {
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
@@ -114,6 +123,63 @@ impl SourceError {
             SourceError::Query { message, sql }
         }
     }
+}
+
+impl SourceError {
+    /// A statement stopped because it ran longer than the source's `query_timeout_secs`
+    /// (`limit`, when the caller knows it). Not transient: the same statement would run as long
+    /// again, so retrying it only multiplies the wait.
+    pub fn timed_out(limit: Option<Duration>, detail: &str, sql: &str) -> SourceError {
+        let limit = limit.map_or_else(String::new, |d| format!(" = {}", d.as_secs()));
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({detail})")
+        };
+        SourceError::Query {
+            message: format!(
+                "the statement ran longer than the source's query_timeout_secs{limit} and was stopped{detail}"
+            ),
+            sql: sql.to_string(),
+        }
+    }
+
+    /// Whether this is the error of [`SourceError::timed_out`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, SourceError::Query { message, .. } if message.starts_with(TIMEOUT_PREFIX))
+    }
+}
+
+const TIMEOUT_PREFIX: &str = "the statement ran longer than the source's query_timeout_secs";
+
+/// Whether a sqlx error is a server-side statement timeout.
+fn sqlx_timed_out(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(d) = e else {
+        return false;
+    };
+    if let Some(my) = d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return matches!(my.number(), 1969 | 3024);
+    }
+    d.code().as_deref() == Some("57014") && d.message().contains("statement timeout")
+}
+
+/// Run `work`, stopped at `deadline` (no deadline: no limit) with [`SourceError::timed_out`].
+pub async fn until<T>(
+    deadline: Option<(tokio::time::Instant, Duration)>,
+    sql: &str,
+    work: impl std::future::Future<Output = Result<T, SourceError>>,
+) -> Result<T, SourceError> {
+    match deadline {
+        None => work.await,
+        Some((at, limit)) => tokio::time::timeout_at(at, work)
+            .await
+            .unwrap_or_else(|_| Err(SourceError::timed_out(Some(limit), "", sql))),
+    }
+}
+
+/// The deadline of a statement starting now under `limit`.
+pub fn deadline(limit: Option<Duration>) -> Option<(tokio::time::Instant, Duration)> {
+    limit.map(|l| (tokio::time::Instant::now() + l, l))
 }
 
 /// The entry of a map keyed by result column names for a workbook column name, matched as
@@ -304,8 +370,30 @@ fn receiver_stream(
 
 #[cfg(test)]
 mod tests {
-    use super::by_column;
+    use super::{SourceError, by_column, deadline, until};
     use std::collections::HashMap;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_statement_past_its_deadline_is_a_query_error_naming_the_limit_and_sql() {
+        let limit = Some(Duration::from_secs(1));
+        let never = futures::future::pending::<Result<(), SourceError>>();
+        let e = until(deadline(limit), "SELECT MAX(x) FROM t", never)
+            .await
+            .unwrap_err();
+        assert!(!e.is_transient(), "a timeout is not retried: {e:?}");
+        assert!(e.is_timeout());
+        let text = e.to_string();
+        assert!(text.contains("query_timeout_secs = 1"), "{text}");
+        assert!(text.contains("SELECT MAX(x) FROM t"), "{text}");
+        let quick = async { Ok::<_, SourceError>(7) };
+        assert_eq!(until(deadline(limit), "q", quick).await.unwrap(), 7);
+        let slow = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            Ok::<_, SourceError>(8)
+        };
+        assert_eq!(until(None, "q", slow).await.unwrap(), 8, "no limit");
+    }
 
     #[test]
     fn workbook_names_find_their_column_entry() {

@@ -1,17 +1,19 @@
 //! SQL Server source (tiberius over rustls): typed parameters, exact types, streamed rows.
 
 use super::arrow::BatchBuilder;
+use super::mssql_error::query_err;
 use super::mssql_types;
-use super::{BatchSender, Described, Extract, Native, Source, SourceError};
+use super::{BatchSender, Described, Extract, Native, Source, SourceError, deadline, until};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{Field, Schema};
+use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
 use futures::stream::{BoxStream, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, IntoSql, SqlBrowser};
 use tokio::net::TcpStream;
 use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
@@ -22,6 +24,8 @@ type MsClient = Client<Compat<TcpStream>>;
 pub struct MsSqlSource {
     name: String,
     config: Config,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    timeout: Option<Duration>,
 }
 
 /// A typed tiberius parameter.
@@ -86,6 +90,10 @@ pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
         config.trust_cert();
     }
     config.application_name("ingest");
+    // tiberius fails any response the server is silent on for 30 s by default (its
+    // `command_timeout`): a MIN/MAX over an unindexed column would hit it. Statements are
+    // bounded by `query_timeout_secs` instead (see `until`), or not at all.
+    config.command_timeout(None);
     Ok(config)
 }
 
@@ -104,6 +112,7 @@ impl MsSqlSource {
         let source = MsSqlSource {
             name: name.to_string(),
             config,
+            timeout: secret.query_timeout(),
         };
         source.client().await?;
         Ok(Box::new(source))
@@ -151,16 +160,22 @@ impl MsSqlSource {
         for p in Self::params(native, query)? {
             q.bind(p);
         }
-        let stream = q
-            .query(&mut client)
-            .await
-            .map_err(|e| query_err(e, &query.sql))?;
-        stream
-            .into_row()
-            .await
-            .map_err(|e| query_err(e, &query.sql))
+        until(deadline(self.timeout), &query.sql, async {
+            let stream = q
+                .query(&mut client)
+                .await
+                .map_err(|e| query_err(e, &query.sql))?;
+            stream
+                .into_row()
+                .await
+                .map_err(|e| query_err(e, &query.sql))
+        })
+        .await
     }
 }
+
+/// The longest a TCP connection to the server may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceError> {
     let err = |e: tiberius::error::Error| SourceError::Connect {
@@ -169,7 +184,16 @@ async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceE
         message: e.to_string(),
     };
     for _ in 0..2 {
-        let tcp = TcpStream::connect_named(&config).await.map_err(err)?;
+        // Connecting keeps a limit whatever `query_timeout_secs` says (the login handshake
+        // has tiberius's own 15 s `handshake_timeout`).
+        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect_named(&config))
+            .await
+            .map_err(|_| SourceError::Connect {
+                source_type: SourceType::MsSql,
+                name: name.to_string(),
+                message: format!("timed out after {} s", CONNECT_TIMEOUT.as_secs()),
+            })?
+            .map_err(err)?;
         let _ = tcp.set_nodelay(true);
         match Client::connect(config.clone(), tcp.compat_write()).await {
             Ok(client) => return Ok(client),
@@ -185,13 +209,6 @@ async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceE
         name: name.to_string(),
         message: "the server redirected the connection more than once".into(),
     })
-}
-
-fn query_err(e: tiberius::error::Error, sql: &str) -> SourceError {
-    SourceError::Query {
-        message: e.to_string(),
-        sql: sql.to_string(),
-    }
 }
 
 /// The statement that describes the result of `select` without running it.
@@ -213,13 +230,15 @@ impl Source for MsSqlSource {
         let mut client = self.client().await?;
         let mut q = tiberius::Query::new(describe_sql());
         q.bind(select.clone());
-        let rows = q
-            .query(&mut client)
-            .await
-            .map_err(|e| query_err(e, &select))?
-            .into_first_result()
-            .await
-            .map_err(|e| query_err(e, &select))?;
+        let rows = until(deadline(self.timeout), &select, async {
+            q.query(&mut client)
+                .await
+                .map_err(|e| query_err(e, &select))?
+                .into_first_result()
+                .await
+                .map_err(|e| query_err(e, &select))
+        })
+        .await?;
         let mut fields = Vec::new();
         let mut kinds = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
@@ -238,13 +257,13 @@ impl Source for MsSqlSource {
                 .flatten()
                 .unwrap_or_default()
                 .to_string();
-            let data_type =
-                mssql_types::map_type(&ty).ok_or_else(|| SourceError::UnsupportedType {
+            let field =
+                mssql_types::field(&name, &ty).ok_or_else(|| SourceError::UnsupportedType {
                     column: name.clone(),
                     db_type: ty.clone(),
                 })?;
             kinds.insert(name.clone(), mssql_types::param_kind(&ty));
-            fields.push(Field::new(name, data_type, true));
+            fields.push(field);
         }
         Ok(Described {
             schema: Arc::new(Schema::new(fields)),
@@ -302,10 +321,11 @@ impl Source for MsSqlSource {
         let name = self.name.clone();
         let config = self.config.clone();
         let params = Self::params(&spec.native, &spec.query);
+        let timeout = self.timeout;
         super::spawn_batches(move |tx| async move {
             let params = params?;
             let mut client = open_client(&name, config).await?;
-            run_extract(&mut client, params, &spec, &tx).await
+            run_extract(&mut client, params, &spec, timeout, &tx).await
         })
     }
 }
@@ -314,19 +334,28 @@ async fn run_extract(
     client: &mut MsClient,
     params: Vec<Param>,
     spec: &Extract,
+    timeout: Option<Duration>,
     tx: &BatchSender,
 ) -> Result<(), SourceError> {
     let sql = &spec.query.sql;
+    let deadline = deadline(timeout);
     let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
         .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
     let mut q = tiberius::Query::new(sql.clone());
     for p in params {
         q.bind(p);
     }
-    let stream = q.query(client).await.map_err(|e| query_err(e, sql))?;
+    let stream = until(deadline, sql, async {
+        q.query(client).await.map_err(|e| query_err(e, sql))
+    })
+    .await?;
     let mut rows = stream.into_row_stream();
     let width = spec.schema.fields().len();
-    while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
+    while let Some(row) = until(deadline, sql, async {
+        rows.try_next().await.map_err(|e| query_err(e, sql))
+    })
+    .await?
+    {
         if row.len() != width {
             return Err(SourceError::Other(format!(
                 "the query returned {} columns where {width} were described (SQL: {sql})",

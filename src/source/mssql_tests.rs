@@ -111,3 +111,16 @@ fn window_and_chunk_sql_binds_typed_parameters() {
         Err(SourceError::BadValue { .. })
     ));
 }
+
+#[test]
+fn tiberius_30_s_command_timeout_is_replaced_by_query_timeout_secs() {
+    assert_eq!(
+        Config::new().get_command_timeout(),
+        Some(Duration::from_secs(30)),
+        "tiberius's own default, which this source turns off"
+    );
+    assert_eq!(config_from(&secret()).unwrap().get_command_timeout(), None);
+    let mut s = secret();
+    s.query_timeout_secs = Some(600);
+    assert_eq!(s.query_timeout(), Some(Duration::from_secs(600)));
+}

@@ -3,10 +3,10 @@
 
 use super::arrow::{ColumnBuilder, MoreBuilder};
 use crate::plan::{CursorKind, CursorValue};
-use arrow::datatypes::{DataType, TimeUnit};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, Utc};
+use arrow::datatypes::{DataType, Field, TimeUnit};
+use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 use tiberius::ColumnData;
-use tiberius::time::{Date, DateTime as MsDateTime, DateTime2, SmallDateTime, Time};
+use tiberius::time::{DateTime as MsDateTime, SmallDateTime};
 
 /// How a cursor value must be bound so it compares exactly with its column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,6 +34,21 @@ fn split_type(system_type_name: &str) -> (String, Vec<u32>) {
         }
         None => (t, Vec::new()),
     }
+}
+
+/// The nullable Arrow field of a described column: [`map_type`], and for `uniqueidentifier` the
+/// `arrow.uuid` extension, as PostgreSQL's `uuid` (Parquet writes the UUID logical type).
+pub fn field(name: &str, system_type_name: &str) -> Option<Field> {
+    let f = Field::new(name, map_type(system_type_name)?, true);
+    let (base, _) = split_type(system_type_name);
+    Some(if base == "uniqueidentifier" {
+        f.with_metadata(std::collections::HashMap::from([(
+            super::pg_types::EXTENSION_KEY.to_string(),
+            super::pg_types::UUID_EXTENSION.to_string(),
+        )]))
+    } else {
+        f
+    })
 }
 
 /// The Arrow type of a SQL Server type as `sp_describe_first_result_set` names it
@@ -89,48 +104,11 @@ pub fn param_kind(system_type_name: &str) -> ParamKind {
     }
 }
 
-fn epoch(year: i32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(year, 1, 1)
-        .unwrap_or(NaiveDate::MIN)
-        .and_time(NaiveTime::MIN)
-}
-
-/// A legacy `datetime`: days since 1900-01-01 and 1/300 s ticks, rounded to the nearest µs
-/// (the same rounding SQL Server uses converting to `datetime2(6)`).
-pub fn datetime_value(v: MsDateTime) -> NaiveDateTime {
-    let micros = (v.seconds_fragments() as i64 * 10_000 + 1) / 3;
-    epoch(1900) + TimeDelta::days(v.days() as i64) + TimeDelta::microseconds(micros)
-}
-
-/// A `smalldatetime`: days since 1900-01-01 and minutes.
-pub fn smalldatetime_value(v: SmallDateTime) -> NaiveDateTime {
-    epoch(1900)
-        + TimeDelta::days(v.days() as i64)
-        + TimeDelta::minutes(v.seconds_fragments() as i64)
-}
-
-/// A `date`: days since 0001-01-01.
-pub fn date_value(v: Date) -> NaiveDate {
-    epoch(1).date() + TimeDelta::days(v.days() as i64)
-}
-
-/// A `time(n)` as nanoseconds since midnight.
-pub fn time_nanos(v: Time) -> i64 {
-    let scale = v.scale().min(9) as u32;
-    (v.increments() as i64).saturating_mul(10i64.pow(9 - scale))
-}
-
-/// A `datetime2(n)`.
-pub fn datetime2_value(v: DateTime2) -> NaiveDateTime {
-    date_value(v.date()).and_time(NaiveTime::MIN) + TimeDelta::nanoseconds(time_nanos(v.time()))
-}
-
-/// A `datetimeoffset(n)`: the wire carries the UTC instant and the offset in minutes.
-pub fn datetimeoffset_value(v: tiberius::time::DateTimeOffset) -> DateTime<FixedOffset> {
-    let utc = datetime2_value(v.datetime2()).and_utc();
-    let offset = FixedOffset::east_opt(v.offset() as i32 * 60).unwrap_or(Utc.fix());
-    utc.with_timezone(&offset)
-}
+use super::mssql_time::epoch;
+pub use super::mssql_time::{
+    date_value, datetime_value, datetime2_value, datetimeoffset_value, smalldatetime_value,
+    time_nanos,
+};
 
 fn micros_exact(t: NaiveDateTime) -> Result<i64, String> {
     let u = t.and_utc();
@@ -351,6 +329,14 @@ pub fn cursor_of(data: &ColumnData<'_>, kind: CursorKind) -> Result<Option<Curso
             CursorValue::Int(n.value())
         }
         (CursorKind::Int, d) => CursorValue::Int(int_of(d).ok_or_else(bad)? as i128),
+        (CursorKind::Decimal, ColumnData::Numeric(Some(n))) => CursorValue::Decimal(
+            rust_decimal::Decimal::try_from_i128_with_scale(n.value(), u32::from(n.scale()))
+                .map_err(|_| bad())?
+                .normalize(),
+        ),
+        (CursorKind::Decimal, d) => {
+            CursorValue::Decimal(rust_decimal::Decimal::from(int_of(d).ok_or_else(bad)?))
+        }
         (CursorKind::Date, ColumnData::Date(Some(v))) => CursorValue::Date(date_value(*v)),
         (CursorKind::TimestampTz, ColumnData::DateTimeOffset(Some(v))) => {
             CursorValue::TimestampTz(datetimeoffset_value(*v))
@@ -369,6 +355,12 @@ pub fn param_data(value: &CursorValue, kind: ParamKind) -> Result<ColumnData<'st
         (CursorValue::Int(v), _) => ColumnData::I64(Some(
             i64::try_from(*v).map_err(|_| format!("{v} does not fit a SQL Server bigint"))?,
         )),
+        (CursorValue::Decimal(d), _) => {
+            ColumnData::Numeric(Some(tiberius::numeric::Numeric::new_with_scale(
+                d.mantissa(),
+                u8::try_from(d.scale()).map_err(|_| format!("{d} has too many decimals"))?,
+            )))
+        }
         (CursorValue::Date(d), _) => d.into_sql(),
         (CursorValue::Timestamp(t), ParamKind::DateTime) => {
             let since = *t - epoch(1900);

@@ -5,9 +5,12 @@ use arrow::array::{
     Array, Decimal128Array, FixedSizeBinaryArray, Time64NanosecondArray, TimestampMicrosecondArray,
     TimestampNanosecondArray, UInt8Array,
 };
+use chrono::NaiveDate;
 use std::borrow::Cow;
 use tiberius::numeric::Numeric;
-use tiberius::time::DateTimeOffset;
+use tiberius::time::{
+    Date, DateTime as MsDateTime, DateTime2, DateTimeOffset, SmallDateTime, Time,
+};
 
 #[test]
 fn describe_types_map_exactly() {
@@ -259,4 +262,38 @@ fn cursors_round_trip_through_parameters() {
         cursor_of(&d, CursorKind::Date).unwrap().unwrap().to_text(),
         "2020-02-29"
     );
+}
+
+#[test]
+fn uniqueidentifier_fields_carry_the_uuid_extension_like_postgres() {
+    use crate::source::pg_types::PgKind;
+    let f = field("order_guid", "uniqueidentifier").unwrap();
+    assert_eq!(
+        f,
+        PgKind::Uuid.field("order_guid"),
+        "same field as a PostgreSQL uuid"
+    );
+    assert_eq!(f.data_type(), &DataType::FixedSizeBinary(16));
+    assert_eq!(
+        f.metadata().get("ARROW:extension:name").map(String::as_str),
+        Some("arrow.uuid")
+    );
+    let plain = field("id", "int").unwrap();
+    assert!(plain.metadata().is_empty());
+    assert!(field("g", "geography").is_none());
+}
+
+#[test]
+fn decimal_cursors_read_and_bind_as_exact_numerics() {
+    let n = Numeric::new_with_scale(123_450, 4); // 12.3450
+    let v = cursor_of(&ColumnData::Numeric(Some(n)), CursorKind::Decimal)
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.to_text(), "12.345");
+    match param_data(&v, ParamKind::Natural).unwrap() {
+        ColumnData::Numeric(Some(p)) => assert_eq!((p.value(), p.scale()), (12_345, 3)),
+        other => panic!("{other:?}"),
+    }
+    let i = cursor_of(&ColumnData::I64(Some(7)), CursorKind::Decimal).unwrap();
+    assert_eq!(i.map(|v| v.to_text()), Some("7".into()));
 }

@@ -90,6 +90,17 @@ fn redact(message: String, secret: &SourceSecret) -> String {
     m
 }
 
+/// The statement that bounds each statement of a session to `limit` (`query_timeout_secs`):
+/// MariaDB's `max_statement_time` (seconds), MySQL's `max_execution_time` (milliseconds,
+/// read-only SELECTs — all ingest runs). `version` is `SELECT VERSION()`.
+pub fn statement_limit_sql(version: &str, limit: std::time::Duration) -> String {
+    if version.to_ascii_lowercase().contains("mariadb") {
+        format!("SET SESSION max_statement_time = {}", limit.as_secs())
+    } else {
+        format!("SET SESSION max_execution_time = {}", limit.as_millis())
+    }
+}
+
 fn query_err(e: sqlx::Error, sql: &str) -> SourceError {
     SourceError::from_sqlx(&e, e.to_string(), sql)
 }
@@ -110,15 +121,31 @@ impl MySqlSource {
         // timeout and then reports only "pool timed out", hiding the driver's reason.
         let timeout = std::time::Duration::from_secs(30);
         let first = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&opts);
-        let first = tokio::time::timeout(timeout, first)
+        let mut first = tokio::time::timeout(timeout, first)
             .await
             .map_err(|_| connect_err(format!("timed out after {} s", timeout.as_secs())))?
             .map_err(|e| connect_err(e.to_string()))?;
+        let limit = match secret.query_timeout() {
+            Some(t) => {
+                let version: String = sqlx::query_scalar("SELECT VERSION()")
+                    .fetch_one(&mut first)
+                    .await
+                    .map_err(|e| connect_err(e.to_string()))?;
+                Some(statement_limit_sql(&version, t))
+            }
+            None => None,
+        };
         let _ = sqlx::Connection::close(first).await;
-        let pool = MySqlPoolOptions::new()
+        let mut pool = MySqlPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(timeout)
-            .connect_lazy_with(opts);
+            .acquire_timeout(timeout);
+        if let Some(set) = limit {
+            pool = pool.after_connect(move |conn, _| {
+                let set = set.clone();
+                Box::pin(async move { conn.execute(AssertSqlSafe(set)).await.map(|_| ()) })
+            });
+        }
+        let pool = pool.connect_lazy_with(opts);
         Ok(Box::new(MySqlSource { pool }))
     }
 
@@ -160,6 +187,7 @@ impl MySqlSource {
                     (_, Ok(v)) => q.bind(v),
                     _ => q.bind(v.to_string()),
                 },
+                CursorValue::Decimal(d) => q.bind(d),
                 CursorValue::Date(d) => q.bind(d),
                 CursorValue::Timestamp(t) => q.bind(t),
                 CursorValue::TimestampTz(t) => q.bind(t.naive_utc()),

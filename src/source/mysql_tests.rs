@@ -72,3 +72,16 @@ async fn a_refused_connection_fails_at_once_with_the_drivers_reason() {
     assert!(!e.contains("pool timed out"), "{e}");
     assert!(!e.contains("hunter2"), "{e}");
 }
+
+#[test]
+fn the_statement_limit_follows_the_server_kind() {
+    let t = std::time::Duration::from_secs(90);
+    assert_eq!(
+        statement_limit_sql("10.11.6-MariaDB-0+deb12u1", t),
+        "SET SESSION max_statement_time = 90"
+    );
+    assert_eq!(
+        statement_limit_sql("8.0.36", t),
+        "SET SESSION max_execution_time = 90000"
+    );
+}

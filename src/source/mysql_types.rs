@@ -331,6 +331,11 @@ pub fn cursor_of(v: Value<'_>, kind: CursorKind, column: &str) -> Result<CursorV
     };
     match (kind, v) {
         (CursorKind::Int, Value::Int(i)) => Ok(CursorValue::Int(i)),
+        (CursorKind::Decimal, Value::Int(i)) => {
+            rust_decimal::Decimal::try_from_i128_with_scale(i, 0)
+                .map(CursorValue::Decimal)
+                .map_err(|_| bad("has too many digits for a decimal cursor"))
+        }
         (CursorKind::Date, Value::Date(d)) => epoch
             .checked_add_signed(chrono::Duration::days(d as i64))
             .map(CursorValue::Date)

@@ -2,6 +2,7 @@
 //! `spawn_blocking` thread; extraction feeds a bounded channel.
 
 use super::arrow::BatchBuilder;
+use super::oracle_error::from_oracle;
 use super::oracle_types::{
     self, MAX_FETCH_ROWS, OraValue, ReadAs, bind_values, describe_error, read, read_as_of,
 };
@@ -17,6 +18,7 @@ use oracle::Connection;
 use oracle::sql_type::{OracleType, ToSql};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// How to reach an Oracle database.
 #[derive(Clone)]
@@ -25,6 +27,9 @@ struct Login {
     /// `None`: external authentication (`password = ""`: an OS login or a wallet).
     password: Option<Secret>,
     connect_string: String,
+    /// `query_timeout_secs`: the call timeout of every round trip, and the longest an
+    /// extraction may run (`None`: no limit).
+    timeout: Option<Duration>,
 }
 
 impl Login {
@@ -49,6 +54,7 @@ impl Login {
             username,
             password,
             connect_string: connect_string(secret)?,
+            timeout: secret.query_timeout(),
         })
     }
 }
@@ -131,12 +137,13 @@ impl OracleSource {
     ) -> Result<Vec<OraValue>, SourceError> {
         let q = query.clone();
         let dates = date_columns(native);
+        let timeout = self.login.timeout;
         self.blocking(move |conn| {
             let params = bind_values(&q, &dates);
             let refs: Vec<&dyn ToSql> = params.iter().map(|p| p.as_ref()).collect();
             let row = conn
                 .query_row(&q.sql, &refs)
-                .map_err(|e| query_err(&e, &q.sql))?;
+                .map_err(|e| from_oracle(&e, &q.sql, timeout))?;
             let info = row.column_info();
             row.sql_values()
                 .iter()
@@ -180,14 +187,9 @@ fn open(name: &str, login: &Login) -> Result<Connection, SourceError> {
     .map_err(err)?;
     conn.execute("ALTER SESSION SET TIME_ZONE = '+00:00'", &[])
         .map_err(err)?;
+    // Every later round trip to the server is bounded by `query_timeout_secs` (DPI-1067).
+    conn.set_call_timeout(login.timeout).map_err(err)?;
     Ok(conn)
-}
-
-fn query_err(e: &oracle::Error, sql: &str) -> SourceError {
-    SourceError::Query {
-        message: describe_error(e),
-        sql: sql.to_string(),
-    }
 }
 
 #[async_trait::async_trait]
@@ -202,9 +204,12 @@ impl Source for OracleSource {
             crate::plan::sql::from_clause(Dialect::Oracle, rel)
         );
         let scale = self.number_scale;
+        let timeout = self.login.timeout;
         let (fields, dates) = self
             .blocking(move |conn| {
-                let rows = conn.query(&sql, &[]).map_err(|e| query_err(&e, &sql))?;
+                let rows = conn
+                    .query(&sql, &[])
+                    .map_err(|e| from_oracle(&e, &sql, timeout))?;
                 let mut fields = Vec::new();
                 let mut dates = HashMap::new();
                 for c in rows.column_info() {
@@ -266,7 +271,7 @@ impl Source for OracleSource {
         let dates = date_columns(&spec.native);
         super::spawn_blocking_batches(move |tx| {
             let conn = open(&name, &login)?;
-            run_extract(&conn, &spec, &dates, tx)
+            run_extract(&conn, &spec, &dates, login.timeout, tx)
         })
     }
 }
@@ -275,9 +280,13 @@ fn run_extract(
     conn: &Connection,
     spec: &Extract,
     dates: &HashMap<String, bool>,
+    timeout: Option<Duration>,
     tx: &BatchSender,
 ) -> Result<(), SourceError> {
     let sql = &spec.query.sql;
+    // The call timeout bounds each round trip; this bounds the whole statement.
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let query_err = |e: &oracle::Error, sql: &str| from_oracle(e, sql, timeout);
     let fetch = spec.batch_rows.clamp(1, MAX_FETCH_ROWS) as u32;
     let mut stmt = conn
         .statement(sql)
@@ -304,6 +313,9 @@ fn run_extract(
         .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
     for row in rows {
         let row = row.map_err(|e| query_err(&e, sql))?;
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(SourceError::timed_out(timeout, "", sql));
+        }
         let values = row
             .sql_values()
             .iter()

@@ -97,3 +97,18 @@ async fn missing_client_or_server_is_a_clean_connect_error() {
         Ok(_) => panic!("connected to a closed port"),
     }
 }
+
+#[test]
+fn the_largest_query_timeout_fits_the_call_timeout() {
+    use crate::config::secrets::MAX_QUERY_TIMEOUT_SECS;
+    // `Connection::set_call_timeout` takes milliseconds in a u32 (below 49.7 days).
+    assert!(u32::try_from(MAX_QUERY_TIMEOUT_SECS * 1000).is_ok());
+    let s = SourceSecret {
+        query_timeout_secs: Some(MAX_QUERY_TIMEOUT_SECS),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.query_timeout().map(|d| d.as_millis()),
+        Some(u128::from(MAX_QUERY_TIMEOUT_SECS) * 1000)
+    );
+}

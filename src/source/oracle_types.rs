@@ -10,8 +10,9 @@ use oracle::sql_type::{IntervalDS, IntervalYM, OracleType, Timestamp, ToSql};
 use oracle::{Connection, SqlValue};
 use std::collections::HashMap;
 
-/// Default scale of a `NUMBER` declared without precision: Decimal128(38, 10).
-pub const DEFAULT_NUMBER_SCALE: u8 = 10;
+/// Default scale of a `NUMBER` declared without precision: Decimal128(38, 9), as the spec maps
+/// a numeric without precision on every source.
+pub const DEFAULT_NUMBER_SCALE: u8 = 9;
 
 /// Largest fetch array / prefetch size, whatever the batch size (bounds driver memory).
 pub const MAX_FETCH_ROWS: usize = 10_000;
@@ -226,6 +227,9 @@ pub fn cursor_of(v: &OraValue, kind: CursorKind) -> Result<Option<CursorValue>, 
         (CursorKind::Int, OraValue::Text(t)) => {
             CursorValue::Int(t.trim().parse().map_err(|_| bad())?)
         }
+        (CursorKind::Decimal, OraValue::Text(t)) => {
+            CursorValue::Decimal(crate::plan::cursor::parse_decimal(t.trim()).ok_or_else(bad)?)
+        }
         (CursorKind::Timestamp, OraValue::Timestamp(t, None)) => CursorValue::Timestamp(*t),
         (CursorKind::TimestampTz, OraValue::Timestamp(t, off)) => {
             let offset = FixedOffset::east_opt(off.unwrap_or(0)).ok_or_else(bad)?;
@@ -265,7 +269,7 @@ pub fn read_as_of(t: &OracleType) -> ReadAs {
     map_type(t, 0).map_or(ReadAs::Text, |m| m.1)
 }
 
-/// Bind values in placeholder order: Int → NUMBER, Date → DATE, Timestamp → TIMESTAMP(9)
+/// Bind values in placeholder order: Int and Decimal → NUMBER, Date → DATE, Timestamp → TIMESTAMP(9)
 /// (DATE for DATE columns when there is no fraction), TimestampTz → TIMESTAMP(9) WITH TIME ZONE.
 pub fn bind_values(query: &Query, dates: &HashMap<String, bool>) -> Vec<Box<dyn ToSql>> {
     query
@@ -277,6 +281,10 @@ pub fn bind_values(query: &Query, dates: &HashMap<String, bool>) -> Vec<Box<dyn 
                     Ok(v) => Box::new(v),
                     Err(_) => Box::new(Typed(v.to_string(), OracleType::Number(38, 0))),
                 },
+                // Exact: the decimal's text converted to NUMBER by the client library.
+                CursorValue::Decimal(d) => {
+                    Box::new(Typed(d.to_string(), OracleType::Number(0, -127)))
+                }
                 CursorValue::Date(d) => Box::new(Typed(d, OracleType::Date)),
                 CursorValue::Timestamp(t)
                     if super::by_column(dates, &p.column).copied().unwrap_or(false)

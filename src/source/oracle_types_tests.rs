@@ -12,14 +12,14 @@ fn declared_types_map_exactly() {
         (OracleType::Number(10, 2), Some(DataType::Decimal128(10, 2))),
         (
             OracleType::Number(0, -127),
-            Some(DataType::Decimal128(38, 10)),
+            Some(DataType::Decimal128(38, 9)),
         ),
         (OracleType::Number(9, 0), Some(DataType::Int64)),
         (OracleType::Number(18, 0), Some(DataType::Int64)),
         (OracleType::Number(38, 0), Some(DataType::Decimal128(38, 0))),
         (OracleType::Number(5, -2), Some(DataType::Decimal128(7, 0))),
         (OracleType::Number(2, 5), Some(DataType::Decimal128(38, 5))),
-        (OracleType::Float(126), Some(DataType::Decimal128(38, 10))),
+        (OracleType::Float(126), Some(DataType::Decimal128(38, 9))),
         (OracleType::BinaryFloat, Some(DataType::Float32)),
         (OracleType::BinaryDouble, Some(DataType::Float64)),
         (OracleType::Varchar2(10), Some(DataType::Utf8)),
@@ -68,16 +68,16 @@ fn declared_types_map_exactly() {
 fn numbers_are_exact_or_an_error() {
     let (dt, _) = map_type(&OracleType::Number(0, -127), DEFAULT_NUMBER_SCALE).unwrap();
     let mut b = ColumnBuilder::new(&dt, 4).unwrap();
-    append(&mut b, &OraValue::Text("123.4567890123".into())).unwrap();
+    append(&mut b, &OraValue::Text("123.456789012".into())).unwrap();
     append(&mut b, &OraValue::Text("-1E+5".into())).unwrap();
     append(&mut b, &OraValue::Null).unwrap();
-    // 11 fractional digits do not fit scale 10: an error, never rounded or a float.
-    assert!(append(&mut b, &OraValue::Text("0.12345678901".into())).is_err());
+    // 10 fractional digits do not fit the default scale 9: an error, never rounded or a float.
+    assert!(append(&mut b, &OraValue::Text("0.1234567891".into())).is_err());
     assert!(append(&mut b, &OraValue::Text("1E+30".into())).is_err());
     let a = b.finish();
     let a = a.as_any().downcast_ref::<Decimal128Array>().unwrap();
-    assert_eq!(a.value(0), 1_234_567_890_123);
-    assert_eq!(a.value(1), -1_000_000_000_000_000);
+    assert_eq!(a.value(0), 123_456_789_012);
+    assert_eq!(a.value(1), -100_000_000_000_000);
     assert!(a.is_null(2));
     let mut i = ColumnBuilder::new(&DataType::Int64, 1).unwrap();
     append(&mut i, &OraValue::Text("999999999999999999".into())).unwrap();
@@ -149,4 +149,42 @@ fn cursors_keep_every_digit() {
     assert_eq!(c, Some(CursorValue::Int(12_345_678_901_234_567_890)));
     assert_eq!(cursor_of(&OraValue::Null, CursorKind::Int).unwrap(), None);
     assert!(cursor_of(&OraValue::Text("1.5".into()), CursorKind::Int).is_err());
+}
+
+#[test]
+fn number_without_precision_is_an_exact_decimal_cursor_bound_as_number() {
+    use crate::plan::sql::{Param, Query};
+    let (dt, _) = map_type(&OracleType::Number(0, -127), DEFAULT_NUMBER_SCALE).unwrap();
+    assert_eq!(dt, DataType::Decimal128(38, 9), "the spec's default");
+    assert_eq!(
+        crate::run::plan::cursor_kind(&dt),
+        Some(CursorKind::Decimal)
+    );
+    let v = cursor_of(
+        &OraValue::Text("1234567890123456789".into()),
+        CursorKind::Decimal,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(v.to_text(), "1234567890123456789", "no float on the way");
+    let frac = cursor_of(&OraValue::Text("12.50".into()), CursorKind::Decimal).unwrap();
+    assert_eq!(frac.map(|v| v.to_text()), Some("12.5".into()));
+    assert!(cursor_of(&OraValue::Text("x".into()), CursorKind::Decimal).is_err());
+    assert_eq!(
+        cursor_of(&OraValue::Null, CursorKind::Decimal).unwrap(),
+        None
+    );
+    let q = Query {
+        sql: "SELECT 1 FROM DUAL WHERE ID >= :1".into(),
+        params: vec![Param {
+            column: "ID".into(),
+            value: v,
+        }],
+    };
+    assert_eq!(bind_values(&q, &HashMap::new()).len(), 1);
+    // The literal form (dry runs, PostgreSQL's COPY) is the exact number.
+    assert_eq!(
+        q.inline(crate::plan::sql::Dialect::Oracle),
+        "SELECT 1 FROM DUAL WHERE ID >= 1234567890123456789"
+    );
 }

@@ -33,8 +33,14 @@ pub(super) fn connect_options(secret: &SourceSecret) -> Result<PgConnectOptions,
         })?;
         o = o.ssl_mode(mode);
     }
-    Ok(o.application_name("ingest")
-        .options([("TimeZone", "UTC"), ("DateStyle", "ISO")]))
+    let o = o
+        .application_name("ingest")
+        .options([("TimeZone", "UTC"), ("DateStyle", "ISO")]);
+    // `query_timeout_secs`: the server cancels a longer statement (57014 "statement timeout").
+    Ok(match secret.query_timeout() {
+        Some(t) => o.options([("statement_timeout", format!("{}ms", t.as_millis()))]),
+        None => o,
+    })
 }
 
 /// A driver error as text with any `scheme://user:password@` part and the password removed.

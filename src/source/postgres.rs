@@ -232,7 +232,7 @@ impl Source for PgSource {
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
         let text = |c: &str| match kind {
-            CursorKind::Int => format!("{c}::text"),
+            CursorKind::Int | CursorKind::Decimal => format!("{c}::text"),
             CursorKind::Date => format!("to_char({c}, 'YYYY-MM-DD')"),
             CursorKind::Timestamp => format!("to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"),
             CursorKind::TimestampTz => {

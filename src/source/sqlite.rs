@@ -37,6 +37,8 @@ impl Default for TextFormat {
 /// A SQLite database file opened read-only.
 pub struct SqliteSource {
     pool: SqlitePool,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    timeout: Option<std::time::Duration>,
 }
 
 impl SqliteSource {
@@ -67,7 +69,10 @@ impl SqliteSource {
             .connect_with(opts)
             .await
             .map_err(|e| connect_err(format!("{} ({})", e, path.display())))?;
-        Ok(Box::new(SqliteSource { pool }))
+        Ok(Box::new(SqliteSource {
+            pool,
+            timeout: secret.query_timeout(),
+        }))
     }
 
     /// The query with its parameters, timestamps written as the column writes them.
@@ -90,6 +95,8 @@ impl SqliteSource {
                     Ok(v) => q.bind(v),
                     Err(_) => q.bind(v.to_string()),
                 },
+                // SQLite keeps such numbers as REALs: the double read at plan time comes back.
+                CursorValue::Decimal(d) => q.bind(d.to_string().parse::<f64>().unwrap_or(f64::NAN)),
                 CursorValue::Date(d) => q.bind(d.format("%Y-%m-%d").to_string()),
                 CursorValue::Timestamp(t) => q.bind(format_ts(t, fmt)),
                 CursorValue::TimestampTz(t) => {
@@ -276,10 +283,7 @@ impl Source for SqliteSource {
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
-        let row = Self::bind(native, query)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| query_err(e, &query.sql))?;
+        let row = self.fetch_one(native, query).await?;
         let lo = cursor_of(
             cell(&row, 0).map_err(|e| query_err(e, &query.sql))?,
             kind,
@@ -294,18 +298,16 @@ impl Source for SqliteSource {
     }
 
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
-        let row = Self::bind(native, query)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| query_err(e, &query.sql))?;
+        let row = self.fetch_one(native, query).await?;
         let n: i64 = row.try_get(0).map_err(|e| query_err(e, &query.sql))?;
         Ok(n.max(0) as u64)
     }
 
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
         let pool = self.pool.clone();
+        let timeout = self.timeout;
         super::spawn_batches(move |tx| async move {
-            SqliteSource { pool }.run_extract(&spec, &tx).await
+            SqliteSource { pool, timeout }.run_extract(&spec, &tx).await
         })
     }
 }
@@ -341,6 +343,15 @@ impl SqliteSource {
             .map_err(|e| query_err(e, &sql))
     }
 
+    /// The first row of a query, within `query_timeout_secs`.
+    async fn fetch_one(&self, native: &Native, query: &Query) -> Result<SqliteRow, SourceError> {
+        let fetch = async {
+            let row = Self::bind(native, query).fetch_one(&self.pool).await;
+            row.map_err(|e| query_err(e, &query.sql))
+        };
+        super::until(super::deadline(self.timeout), &query.sql, fetch).await
+    }
+
     async fn run_extract(
         &self,
         spec: &Extract,
@@ -350,7 +361,13 @@ impl SqliteSource {
         let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
             .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
         let mut rows = Self::bind(&spec.native, &spec.query).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
+        let deadline = super::deadline(self.timeout);
+        // Dropping the row stream at the deadline stops the statement between rows.
+        while let Some(row) = super::until(deadline, sql, async {
+            rows.try_next().await.map_err(|e| query_err(e, sql))
+        })
+        .await?
+        {
             for i in 0..spec.schema.fields().len() {
                 let c = cell(&row, i).map_err(|e| query_err(e, sql))?;
                 if let Err(reason) = builder.column(i).append(c) {

@@ -53,3 +53,86 @@ fn text_formats_are_learned_and_used() {
     assert_eq!(format_ts(t, f), "2024-01-15 10:00:00.5");
     assert_eq!(format_ts(t, f2), "2024-01-15T10:00:00.500");
 }
+
+#[tokio::test]
+async fn a_statement_longer_than_query_timeout_secs_fails_naming_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(opts).await.unwrap();
+    sqlx::query("CREATE TABLE t (x INTEGER)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let secret = SourceSecret {
+        path: Some(path),
+        query_timeout_secs: Some(1),
+        ..Default::default()
+    };
+    let source = SqliteSource::connect("lite", &secret).await.unwrap();
+    // About 40 million steps of one statement: far longer than a second.
+    let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40000000) \
+               SELECT COUNT(*) FROM c";
+    let started = std::time::Instant::now();
+    let q = Query {
+        sql: sql.into(),
+        params: Vec::new(),
+    };
+    let e = source.count(&Native::None, &q).await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(!e.is_transient(), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("query_timeout_secs = 1"), "{text}");
+    assert!(text.contains("WITH RECURSIVE"), "{text}");
+}
+
+#[tokio::test]
+async fn decimal_cursors_read_and_bind_exactly() {
+    use crate::plan::sql::Param;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.sqlite");
+    let opts = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(opts).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE t (n NUMERIC(10,2)); INSERT INTO t VALUES (0.1), (10.25), (10.25), (20.5);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let secret = SourceSecret {
+        path: Some(path),
+        ..Default::default()
+    };
+    let source = SqliteSource::connect("lite", &secret).await.unwrap();
+    let q = |sql: &str, params: Vec<Param>| Query {
+        sql: sql.into(),
+        params,
+    };
+    let (lo, hi) = source
+        .bounds(
+            &mut Native::None,
+            &q("SELECT MIN(n), MAX(n) FROM t", vec![]),
+            "n",
+            CursorKind::Decimal,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((lo.to_text(), hi.to_text()), ("0.1".into(), "20.5".into()));
+    let at = CursorValue::parse(CursorKind::Decimal, "10.25").unwrap();
+    let p = vec![Param {
+        column: "n".into(),
+        value: at,
+    }];
+    let n = source
+        .count(&Native::None, &q("SELECT COUNT(*) FROM t WHERE n = ?", p))
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the bound decimal equals the stored values");
+}

@@ -94,6 +94,24 @@ async fn all_types_round_trip_and_datetime2_watermark_keeps_100ns() {
         .downcast_ref::<FixedSizeBinaryArray>()
         .expect("uuid bytes");
     assert_eq!(g.value(0)[..4], [0x6F, 0x96, 0x19, 0xFF]);
+    // uniqueidentifier is written with the Parquet UUID logical type, like PostgreSQL's uuid.
+    {
+        use parquet::file::reader::FileReader;
+        let reader = parquet::file::reader::SerializedFileReader::new(
+            std::fs::File::open(&files[0]).expect("open"),
+        )
+        .expect("reader");
+        let schema = reader.metadata().file_metadata().schema_descr_ptr();
+        let g = schema
+            .columns()
+            .iter()
+            .find(|c| c.name() == "g")
+            .expect("g");
+        assert_eq!(
+            g.logical_type_ref(),
+            Some(&parquet::basic::LogicalType::Uuid)
+        );
+    }
     let ts = b.column_by_name("updated_at").expect("updated_at");
     let ts = ts
         .as_any()

@@ -19,6 +19,17 @@ pub(super) fn check_source(ctx: &mut Ctx, name: &str, s: &SourceSecret) {
             Some("use postgresql, mssql, oracle, mysql or sqlite".into()),
         );
     }
+    if s.query_timeout_secs == Some(0) {
+        ctx.push(
+            Severity::Error,
+            &format!("sources.{name}.query_timeout_secs"),
+            "query_timeout_secs",
+            format!(
+                "`sources.{name}.query_timeout_secs` must be a positive whole number of seconds"
+            ),
+            Some("leave it out for no limit".into()),
+        );
+    }
 }
 
 pub(super) fn check_destination(ctx: &mut Ctx, name: &str, d: &DestinationSecret) {

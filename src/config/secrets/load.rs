@@ -79,7 +79,12 @@ pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("number_scale", Kind::Int(38)),
     ("numeric_default", Kind::Str),
     ("infinity", Kind::Str),
+    ("query_timeout_secs", Kind::Int(MAX_QUERY_TIMEOUT_SECS)),
 ];
+
+/// Largest `query_timeout_secs`: PostgreSQL's `statement_timeout` (milliseconds in an i32) and
+/// Oracle's call timeout (milliseconds in a u32) must hold it.
+pub const MAX_QUERY_TIMEOUT_SECS: u64 = 2_147_483;
 
 pub(super) const DESTINATION_KEYS: &[(&str, Kind)] = &[
     ("path", Kind::Str),

@@ -354,3 +354,39 @@ fn an_empty_password_is_no_password() {
     );
     assert_eq!(s.sources["b"].login_password(), None);
 }
+
+#[test]
+fn query_timeout_secs_is_a_positive_whole_number_of_seconds() {
+    let text = "[sources.pg]\ntype = \"postgresql\"\nhost = \"h\"\nquery_timeout_secs = 90\n\
+                [sources.ora]\ntype = \"oracle\"\nquery_timeout_secs = 0\n\
+                [sources.ms]\ntype = \"mssql\"\nquery_timeout_secs = \"60\"\n\
+                [sources.lite]\ntype = \"sqlite\"\nquery_timeout_secs = 2147484\n\
+                [sources.none]\ntype = \"mysql\"\n";
+    let (_d, s, issues) = load_text(text, &[("INGEST__SOURCES__NONE__QUERY_TIMEOUT_SECS", "5")]);
+    assert_eq!(s.sources["pg"].query_timeout_secs, Some(90));
+    assert_eq!(
+        s.sources["pg"].query_timeout(),
+        Some(std::time::Duration::from_secs(90))
+    );
+    assert_eq!(
+        s.sources["none"].query_timeout_secs,
+        Some(5),
+        "env override"
+    );
+    let mut bad = keys(&issues);
+    bad.sort();
+    assert_eq!(
+        bad,
+        [
+            "sources.lite.query_timeout_secs",
+            "sources.ms.query_timeout_secs",
+            "sources.ora.query_timeout_secs"
+        ],
+        "{issues:#?}"
+    );
+    let zero = issues.iter().find(|i| i.message.contains("ora")).unwrap();
+    assert!(zero.message.contains("positive"), "{zero:?}");
+    let (_d, s, issues) = load_text("[sources.x]\ntype = \"sqlite\"\n", &[]);
+    assert!(issues.is_empty());
+    assert_eq!(s.sources["x"].query_timeout(), None, "default: no limit");
+}

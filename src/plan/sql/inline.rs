@@ -40,6 +40,8 @@ impl Query {
 pub(super) fn literal(d: Dialect, v: &CursorValue) -> String {
     match v {
         CursorValue::Int(i) => i.to_string(),
+        // A plain numeric literal is exact in every dialect (SQLite reads it as a REAL).
+        CursorValue::Decimal(x) => x.to_string(),
         CursorValue::Date(x) => {
             let s = x.format("%Y-%m-%d");
             match d {

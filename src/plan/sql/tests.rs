@@ -267,6 +267,15 @@ fn bounds_count_and_nulls() {
         count_sql(Dialect::Postgres, &table(None, "t", None), None).sql,
         "SELECT COUNT(*) FROM \"t\""
     );
+    // SQL Server's COUNT(*) is an int: counts there are COUNT_BIG (bigint).
+    assert_eq!(
+        count_sql(Dialect::MsSql, &table(None, "t", None), Some(&w)).sql,
+        "SELECT COUNT_BIG(*) FROM [t] WHERE [Seq] >= @P1 AND [Seq] <= @P2"
+    );
+    assert_eq!(
+        null_count_sql(Dialect::MsSql, &table(Some("dbo"), "t", None), "seq").sql,
+        "SELECT COUNT_BIG(*) FROM [dbo].[t] WHERE [seq] IS NULL"
+    );
 }
 
 #[test]

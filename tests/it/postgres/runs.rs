@@ -69,6 +69,22 @@ fn incremental_timestamptz_with_boundary_duplicates() {
 }
 
 #[test]
+fn incremental_numeric_without_precision_is_an_exact_decimal_cursor() {
+    // Like Oracle's NUMBER ids: `numeric` without precision is Decimal128(38, 9), a decimal cursor.
+    let t = "pg_it_inc_numeric";
+    incremental(
+        t,
+        "numeric",
+        &format!(
+            "INSERT INTO {t} VALUES (1,10.5,'a'),(2,20.000000001,'b'),(3,20.000000001,'c'),(4,20.000000001,'d');"
+        ),
+        &format!(
+            "INSERT INTO {t} VALUES (5,20.000000001,'e'),(6,20.00000001,'f'),(7,123456789012345678.5,'g');"
+        ),
+    );
+}
+
+#[test]
 fn incremental_bigint_with_boundary_duplicates() {
     let t = "pg_it_inc_int";
     incremental(
