@@ -168,10 +168,10 @@ async fn connect_all(loaded: &Loaded) -> Vec<String> {
     let mut failures = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for job in loaded.jobs.iter().filter(|j| j.enabled) {
-        if let Some((name, secret)) = loaded.secrets.source_for(&job.source_name, job.source_type)
+        if let Some((name, settings)) = loaded.source_of(job)
             && seen.insert(format!("source:{name}"))
         {
-            match ping_source(job, name, secret).await {
+            match ping_source(name, settings).await {
                 Ok(()) => println!("source {name}: ok"),
                 Err(e) => failures.push(format!("source {name}: {e}")),
             }
@@ -189,11 +189,10 @@ async fn connect_all(loaded: &Loaded) -> Vec<String> {
 }
 
 async fn ping_source(
-    job: &crate::config::Job,
     name: &str,
-    secret: &crate::config::secrets::SourceSecret,
+    settings: &crate::source::SourceSettings,
 ) -> Result<(), crate::source::SourceError> {
-    let source = crate::source::open(job, name, secret).await?;
+    let source = crate::source::open(name, settings).await?;
     source.ping().await
 }
 

@@ -29,9 +29,20 @@ pub struct Loaded {
     pub issues: Vec<Issue>,
     /// The secrets.
     pub secrets: Secrets,
+    /// The source sections the jobs use, checked and typed by validation, by section name.
+    pub sources: std::collections::BTreeMap<String, crate::source::SourceSettings>,
 }
 
 impl Loaded {
+    /// The settings a job's source connects with, and their section's name; `None` when
+    /// validation refused the section.
+    pub fn source_of(&self, job: &Job) -> Option<(&str, &crate::source::SourceSettings)> {
+        let (section, _) = self.secrets.source_for(&job.source_name, job.source_type)?;
+        self.sources
+            .get_key_value(section)
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Whether any problem is an error (nothing may run).
     pub fn has_errors(&self) -> bool {
         self.issues.iter().any(|i| i.severity == Severity::Error)
@@ -71,5 +82,6 @@ pub fn load(config: &Path, secrets: Option<&Path>) -> Result<Loaded, LoadError> 
         jobs: validation.jobs,
         issues,
         secrets,
+        sources: validation.sources,
     })
 }

@@ -20,6 +20,8 @@ pub(super) struct RowCtx<'a> {
     pub(super) failed: bool,
     /// Conditionally required columns absent from the header: key → (reason, rows needing it).
     pub(super) needs: &'a mut BTreeMap<&'static str, (&'static str, Vec<u32>)>,
+    /// Source sections checked so far, typed for their kind, by section name.
+    pub(super) sources: &'a mut BTreeMap<String, crate::source::SourceSettings>,
 }
 
 impl RowCtx<'_> {

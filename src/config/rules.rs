@@ -3,7 +3,8 @@
 //! Each returns a [`Problem`] (message + optional hint) that the validator places at a cell.
 
 use crate::config::job::SourceType;
-use crate::config::secrets::{Secrets, SourceSecret};
+use crate::config::secrets::Secrets;
+use crate::source::SourceSettings;
 
 /// Longest job id or identifier accepted.
 pub const MAX_NAME_LEN: usize = 128;
@@ -261,9 +262,14 @@ fn secrets_name(secrets: &Secrets) -> String {
     )
 }
 
-/// The source section of a job exists (`[sources.<name>]`, else `[sources.<type>]`) and, when
-/// it declares a type (`type = …`, or a section named after a type), that type is `ty`.
-pub fn source_section(secrets: &Secrets, name: &str, ty: SourceType) -> Result<(), Problem> {
+/// The source section of a job exists (`[sources.<name>]`, else `[sources.<type>]`), when it
+/// declares a type (`type = …`, or a section named after a type) that type is `ty`, and it
+/// holds what a source of that type connects with: its name and settings, typed once.
+pub fn source_section(
+    secrets: &Secrets,
+    name: &str,
+    ty: SourceType,
+) -> Result<(String, SourceSettings), Problem> {
     let file = secrets_name(secrets);
     let Some((section, s)) = secrets.source_for(name, ty) else {
         let name = shown(name);
@@ -287,35 +293,12 @@ pub fn source_section(secrets: &Secrets, name: &str, ty: SourceType) -> Result<(
             "[sources.{section}] has an unknown type `{}`",
             shown(k)
         ))),
-        _ => connection_keys(section, s, ty, &file),
-    }
-}
-
-/// The keys a source of type `ty` cannot connect without (PostgreSQL has defaults for all).
-fn connection_keys(
-    section: &str,
-    s: &SourceSecret,
-    ty: SourceType,
-    file: &str,
-) -> Result<(), Problem> {
-    let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
-    let missing = match ty {
-        SourceType::PostgreSql => None,
-        SourceType::MySql | SourceType::MsSql => {
-            (s.url.is_none() && !set(&s.host)).then_some("no `host` (or `url`)")
-        }
-        SourceType::Oracle => {
-            let addressed =
-                set(&s.host) && (set(&s.service_name) || set(&s.sid) || set(&s.database));
-            (!set(&s.connect_string) && !addressed)
-                .then_some("no `connect_string`, nor `host` with `service_name` or `sid`")
-        }
-        SourceType::Sqlite => s.path.is_none().then_some("no `path` (the database file)"),
-    };
-    match missing {
-        Some(what) => Err(Problem::new(format!("[sources.{section}] has {what}"))
-            .hint(format!("add it to [sources.{section}] in {file}"))),
-        None => Ok(()),
+        _ => SourceSettings::of(ty, s)
+            .map(|settings| (section.to_string(), settings))
+            .map_err(|what| {
+                Problem::new(format!("[sources.{section}] {what}"))
+                    .hint(format!("fix [sources.{section}] in {file}"))
+            }),
     }
 }
 

@@ -229,11 +229,17 @@ fn sources_need_the_keys_to_connect() {
         SourceSecret {
             host: Some("h".into()),
             sid: Some("XE".into()),
+            username: Some("u".into()),
+            password: Some(crate::config::secrets::Secret::new("p")),
             ..SourceSecret::default()
         },
     );
     add("lite", SourceSecret::default());
-    let msg = |name, ty| source_section(&secrets, name, ty).map_err(|p| p.message);
+    let msg = |name, ty| {
+        source_section(&secrets, name, ty)
+            .map(|_| ())
+            .map_err(|p| p.message)
+    };
     assert_eq!(
         msg("my", SourceType::MySql),
         Err("[sources.my] has no `host` (or `url`)".into())

@@ -30,12 +30,14 @@ const MAX_CHUNK_SIZE: i64 = 10_000_000;
 const MAX_PARALLELISM: i64 = 64;
 
 /// The outcome of validation: the jobs of rows without errors, and every issue found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Validation {
     /// Rows that had no error, in sheet order.
     pub jobs: Vec<Job>,
     /// Header issues plus every row problem, sorted by location.
     pub issues: Vec<Issue>,
+    /// The source sections the jobs use, checked and typed for their kind, by section name.
+    pub sources: BTreeMap<String, crate::source::SourceSettings>,
 }
 
 impl Validation {
@@ -84,6 +86,7 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
     let mut jobs = Vec::new();
     let mut first_id: BTreeMap<String, (u32, String)> = BTreeMap::new();
     let mut needs: BTreeMap<&'static str, (&'static str, Vec<u32>)> = BTreeMap::new();
+    let mut sources = BTreeMap::new();
     for row in &sheet.rows {
         let mut ctx = RowCtx {
             sheet,
@@ -92,6 +95,7 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
             issues: &mut issues,
             failed: false,
             needs: &mut needs,
+            sources: &mut sources,
         };
         let job = ctx.job(&mut first_id);
         if let (false, Some(job)) = (ctx.failed, job) {
@@ -106,7 +110,11 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
     }
     super::folders::shared_folders(sheet, &jobs, &mut issues);
     issue::sort(&mut issues);
-    Validation { jobs, issues }
+    Validation {
+        jobs,
+        issues,
+        sources,
+    }
 }
 
 impl RowCtx<'_> {
@@ -329,10 +337,13 @@ impl RowCtx<'_> {
     }
 
     fn resolve_secrets(&mut self, name: Option<&str>, ty: Option<SourceType>, dest: &str) {
-        if let (Some(name), Some(ty)) = (name, ty)
-            && let Err(p) = rules::source_section(self.secrets, name, ty)
-        {
-            self.error("source_name", p);
+        if let (Some(name), Some(ty)) = (name, ty) {
+            match rules::source_section(self.secrets, name, ty) {
+                Ok((section, settings)) => {
+                    self.sources.insert(section, settings);
+                }
+                Err(p) => self.error("source_name", p),
+            }
         }
         if let Err(p) = rules::destination_section(self.secrets, dest) {
             self.error("destination", p);

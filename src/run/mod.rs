@@ -269,11 +269,10 @@ async fn prepare(
     dest: Result<Arc<Destination>, String>,
 ) -> Result<(Arc<dyn crate::source::Source>, Arc<Destination>), String> {
     let destination = dest?;
-    let (name, secret) = loaded
-        .secrets
-        .source_for(&job.source_name, job.source_type)
+    let (name, settings) = loaded
+        .source_of(job)
         .ok_or_else(|| format!("no [sources.{}] in secrets.toml", job.source_name))?;
-    let source = crate::source::open(job, name, secret)
+    let source = crate::source::open(name, settings)
         .await
         .map_err(|e| e.to_string())?;
     Ok((Arc::from(source), destination))

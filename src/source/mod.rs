@@ -17,9 +17,10 @@ mod pg_extract;
 pub mod pg_numeric;
 pub mod pg_types;
 pub mod postgres;
+pub mod settings;
 pub mod sqlite;
 
-use crate::config::{Job, SourceType, secrets::SourceSecret};
+use crate::config::SourceType;
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
 use ::arrow::datatypes::SchemaRef;
@@ -275,18 +276,17 @@ pub trait Source: Send + Sync {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
 }
 
-/// Open the source of a job: the one place that picks an implementation.
-pub async fn open(
-    job: &Job,
-    name: &str,
-    secret: &SourceSecret,
-) -> Result<Box<dyn Source>, SourceError> {
-    match job.source_type {
-        SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret).await,
-        SourceType::MsSql => mssql::MsSqlSource::connect(name, secret).await,
-        SourceType::MySql => mysql::MySqlSource::connect(name, secret).await,
-        SourceType::Oracle => oracle::OracleSource::connect(name, secret).await,
-        SourceType::PostgreSql => postgres::PgSource::connect(name, secret).await,
+pub use settings::SourceSettings;
+
+/// Open the source named `name` (its secrets section): the one place that picks an
+/// implementation.
+pub async fn open(name: &str, settings: &SourceSettings) -> Result<Box<dyn Source>, SourceError> {
+    match settings {
+        SourceSettings::Sqlite(s) => sqlite::SqliteSource::connect(name, s).await,
+        SourceSettings::MsSql(s) => mssql::MsSqlSource::connect(name, s).await,
+        SourceSettings::MySql(s) => mysql::MySqlSource::connect(name, s).await,
+        SourceSettings::Oracle(s) => oracle::OracleSource::connect(name, s).await,
+        SourceSettings::Postgres(s) => postgres::PgSource::connect(name, s).await,
     }
 }
 

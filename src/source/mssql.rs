@@ -44,13 +44,10 @@ impl<'a> IntoSql<'a> for Param {
 pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
     let mut config = match &secret.url {
         Some(url) => Config::from_ado_string(url.expose())
-            .map_err(|_| "the `url` is not a valid ADO.NET connection string".to_string())?,
+            .map_err(|_| "has a `url` that is not a valid ADO.NET connection string".to_string())?,
         None => {
             let mut c = Config::new();
-            let host = secret
-                .host
-                .as_deref()
-                .ok_or("the secrets section has no `host` (or `url`)")?;
+            let host = secret.host.as_deref().ok_or("has no `host` (or `url`)")?;
             c.host(host);
             if let Some(port) = secret.port {
                 c.port(port);
@@ -66,12 +63,10 @@ pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
                     c.authentication(AuthMethod::sql_server(user, pw.expose()))
                 }
                 (Some(_), None) => {
-                    return Err("the secrets section has `username` but no `password`".into());
+                    return Err("has `username` but no `password`".into());
                 }
                 _ => {
-                    return Err(
-                        "the secrets section needs `username` and `password` (SQL login)".into(),
-                    );
+                    return Err("needs `username` and `password` (SQL login)".into());
                 }
             }
             c
@@ -97,22 +92,35 @@ pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
     Ok(config)
 }
 
+/// A SQL Server section, checked: the tiberius configuration and the statement limit.
+#[derive(Debug, Clone)]
+pub struct MsSqlSettings {
+    /// Address, login and TLS settings.
+    pub config: Config,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    pub timeout: Option<Duration>,
+}
+
+impl MsSqlSettings {
+    /// Check a section (see [`config_from`]).
+    pub fn of(secret: &SourceSecret) -> Result<MsSqlSettings, String> {
+        Ok(MsSqlSettings {
+            config: config_from(secret)?,
+            timeout: secret.query_timeout(),
+        })
+    }
+}
+
 impl MsSqlSource {
     /// Connect once to prove the settings work, and keep them for later connections.
     pub async fn connect(
         name: &str,
-        secret: &SourceSecret,
+        settings: &MsSqlSettings,
     ) -> Result<Box<dyn Source>, SourceError> {
-        let err = |message: String| SourceError::Connect {
-            source_type: SourceType::MsSql,
-            name: name.to_string(),
-            message,
-        };
-        let config = config_from(secret).map_err(err)?;
         let source = MsSqlSource {
             name: name.to_string(),
-            config,
-            timeout: secret.query_timeout(),
+            config: settings.config.clone(),
+            timeout: settings.timeout,
         };
         source.client().await?;
         Ok(Box::new(source))

@@ -31,12 +31,9 @@ pub struct MySqlSource {
 pub fn connect_options(secret: &SourceSecret) -> Result<MySqlConnectOptions, String> {
     let mut opts = match &secret.url {
         Some(url) => MySqlConnectOptions::from_str(url.expose())
-            .map_err(|_| "the `url` is not a valid mysql:// URL".to_string())?,
+            .map_err(|_| "has a `url` that is not a valid mysql:// URL".to_string())?,
         None => {
-            let host = secret
-                .host
-                .as_deref()
-                .ok_or("the secrets section has neither `url` nor `host`")?;
+            let host = secret.host.as_deref().ok_or("has no `host` (or `url`)")?;
             let mut o = MySqlConnectOptions::new()
                 .host(host)
                 .port(secret.port.unwrap_or(3306));
@@ -79,15 +76,42 @@ pub fn ssl_mode(mode: &str) -> Result<MySqlSslMode, String> {
     )
 }
 
-/// A driver message with any secret of the section blanked out.
-fn redact(message: String, secret: &SourceSecret) -> String {
-    let mut m = message;
-    for s in [&secret.password, &secret.url].into_iter().flatten() {
-        if !s.expose().is_empty() {
-            m = m.replace(s.expose(), "***");
-        }
+/// A MySQL/MariaDB section, checked: connection options, the statement limit, and the
+/// section's secrets (to blank them out of driver messages).
+#[derive(Debug, Clone)]
+pub struct MySqlSettings {
+    /// Connection options ([`connect_options`]).
+    pub opts: MySqlConnectOptions,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    pub timeout: Option<std::time::Duration>,
+    /// `password` and `url`, never shown.
+    secrets: Vec<crate::config::secrets::Secret>,
+}
+
+impl MySqlSettings {
+    /// Check a section (see [`connect_options`]).
+    pub fn of(secret: &SourceSecret) -> Result<MySqlSettings, String> {
+        Ok(MySqlSettings {
+            opts: connect_options(secret)?,
+            timeout: secret.query_timeout(),
+            secrets: [&secret.password, &secret.url]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
+        })
     }
-    m
+
+    /// A driver message with any secret of the section blanked out.
+    fn redact(&self, message: String) -> String {
+        let mut m = message;
+        for s in &self.secrets {
+            if !s.expose().is_empty() {
+                m = m.replace(s.expose(), "***");
+            }
+        }
+        m
+    }
 }
 
 /// The statement that bounds each statement of a session to `limit` (`query_timeout_secs`):
@@ -109,14 +133,14 @@ impl MySqlSource {
     /// Connect to the server named by the secret and check it answers.
     pub async fn connect(
         name: &str,
-        secret: &SourceSecret,
+        settings: &MySqlSettings,
     ) -> Result<Box<dyn Source>, SourceError> {
         let connect_err = |message: String| SourceError::Connect {
             source_type: SourceType::MySql,
             name: name.to_string(),
-            message: redact(message, secret),
+            message: settings.redact(message),
         };
-        let opts = connect_options(secret).map_err(connect_err)?;
+        let opts = settings.opts.clone();
         // One direct connection first: a pool retries refused connections until its acquire
         // timeout and then reports only "pool timed out", hiding the driver's reason.
         let timeout = std::time::Duration::from_secs(30);
@@ -125,7 +149,7 @@ impl MySqlSource {
             .await
             .map_err(|_| connect_err(format!("timed out after {} s", timeout.as_secs())))?
             .map_err(|e| connect_err(e.to_string()))?;
-        let limit = match secret.query_timeout() {
+        let limit = match settings.timeout {
             Some(t) => {
                 let version: String = sqlx::query_scalar("SELECT VERSION()")
                     .fetch_one(&mut first)

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How to reach an Oracle database.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 struct Login {
     username: String,
     /// `None`: external authentication (`password = ""`: an OS login or a wallet).
@@ -36,11 +36,11 @@ impl Login {
     /// The login of a secrets section: `username` and `password`, or `password = ""` (no
     /// password) for external authentication, where `username` is optional.
     fn of(secret: &SourceSecret) -> Result<Login, String> {
+        let connect_string = connect_string(secret)?;
         let password = match &secret.password {
             None => {
                 return Err(
-                    "the secrets section has no `password` (write password = \"\" for external authentication)"
-                        .into(),
+                    "has no `password` (write password = \"\" for external authentication)".into(),
                 );
             }
             Some(_) => secret.login_password().cloned(),
@@ -48,12 +48,12 @@ impl Login {
         let username = match (&secret.username, &password) {
             (Some(u), _) => u.clone(),
             (None, None) => String::new(),
-            (None, Some(_)) => return Err("the secrets section has no `username`".into()),
+            (None, Some(_)) => return Err("has no `username`".into()),
         };
         Ok(Login {
             username,
             password,
-            connect_string: connect_string(secret)?,
+            connect_string,
             timeout: secret.query_timeout(),
         })
     }
@@ -76,9 +76,10 @@ pub fn connect_string(secret: &SourceSecret) -> Result<String, String> {
     {
         return Ok(cs.trim().to_string());
     }
-    let host = secret.host.as_deref().ok_or(
-        "the secrets section needs `connect_string`, or `host` with `service_name` or `sid`",
-    )?;
+    let host = secret
+        .host
+        .as_deref()
+        .ok_or("needs `connect_string`, or `host` with `service_name` or `sid`")?;
     let port = secret.port.unwrap_or(1521);
     match (&secret.service_name, &secret.sid, &secret.database) {
         (Some(service), _, _) | (None, None, Some(service)) => {
@@ -87,9 +88,27 @@ pub fn connect_string(secret: &SourceSecret) -> Result<String, String> {
         (None, Some(sid), _) => Ok(format!(
             "(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST={host})(PORT={port}))(CONNECT_DATA=(SID={sid})))"
         )),
-        (None, None, None) => {
-            Err("the secrets section needs `service_name` or `sid` with `host`".into())
-        }
+        (None, None, None) => Err("needs `service_name` or `sid` with `host`".into()),
+    }
+}
+
+/// An Oracle section, checked: the login and how undeclared NUMBERs map.
+#[derive(Debug, Clone)]
+pub struct OracleSettings {
+    login: Login,
+    number_scale: u8,
+}
+
+impl OracleSettings {
+    /// Check a section (see `Login::of` and [`connect_string`]).
+    pub fn of(secret: &SourceSecret) -> Result<OracleSettings, String> {
+        Ok(OracleSettings {
+            login: Login::of(secret)?,
+            number_scale: secret
+                .number_scale
+                .unwrap_or(oracle_types::DEFAULT_NUMBER_SCALE)
+                .min(38),
+        })
     }
 }
 
@@ -97,21 +116,12 @@ impl OracleSource {
     /// Connect once (on a blocking thread) to prove the settings and the client library work.
     pub async fn connect(
         name: &str,
-        secret: &SourceSecret,
+        settings: &OracleSettings,
     ) -> Result<Box<dyn Source>, SourceError> {
-        let err = |message: String| SourceError::Connect {
-            source_type: SourceType::Oracle,
-            name: name.to_string(),
-            message,
-        };
-        let login = Login::of(secret).map_err(err)?;
         let source = OracleSource {
             name: name.to_string(),
-            login,
-            number_scale: secret
-                .number_scale
-                .unwrap_or(oracle_types::DEFAULT_NUMBER_SCALE)
-                .min(38),
+            login: settings.login.clone(),
+            number_scale: settings.number_scale,
         };
         source.blocking(|_| Ok(())).await?;
         Ok(Box::new(source))

@@ -85,7 +85,7 @@ async fn missing_client_or_server_is_a_clean_connect_error() {
         password: Some(Secret::new("top-secret")),
         ..Default::default()
     };
-    match OracleSource::connect("ora", &secret).await {
+    match OracleSource::connect("ora", &OracleSettings::of(&secret).unwrap()).await {
         Err(SourceError::Connect { message, .. }) => {
             eprintln!("connect error: {message}");
             assert!(!message.contains("top-secret"));

@@ -9,7 +9,7 @@ use std::str::FromStr;
 pub(super) fn connect_options(secret: &SourceSecret) -> Result<PgConnectOptions, String> {
     let mut o = match &secret.url {
         Some(url) => PgConnectOptions::from_str(url.expose())
-            .map_err(|_| "the `url` is not a valid postgres:// URL".to_string())?,
+            .map_err(|_| "has a `url` that is not a valid postgres:// URL".to_string())?,
         None => PgConnectOptions::new_without_pgpass(),
     };
     if let Some(h) = &secret.host {

@@ -5,7 +5,7 @@ use super::pg_extract::run_extract;
 use super::pg_types::{BaseType, PgKind, PgOptions, map_base};
 use super::{Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
-use crate::config::secrets::SourceSecret;
+use crate::config::secrets::{Secret, SourceSecret};
 use crate::plan::sql::{Dialect, Query, Relation, from_clause};
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{Schema, SchemaRef};
@@ -40,29 +40,55 @@ pub(super) fn quote_exact(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A PostgreSQL section, checked: connection options, type options, and the password (to
+/// blank it out of driver messages).
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// Connection options (`connect_options`).
+    pub opts: PgConnectOptions,
+    /// `numeric_default` and `infinity`.
+    pub options: PgOptions,
+    /// The login password or the one inside `url`, never shown.
+    password: Option<Secret>,
+}
+
+impl PgSettings {
+    /// Check a section: every key has a default, but `url`, `sslmode`, `numeric_default` and
+    /// `infinity` must parse.
+    pub fn of(secret: &SourceSecret) -> Result<PgSettings, String> {
+        let options = PgOptions::parse(
+            secret.numeric_default.as_deref(),
+            secret.infinity.as_deref(),
+        )?;
+        let url_password = secret
+            .url
+            .as_ref()
+            .and_then(|u| url_password(u.expose()))
+            .map(Secret::new);
+        Ok(PgSettings {
+            opts: connect_options(secret)?,
+            options,
+            password: secret.login_password().cloned().or(url_password),
+        })
+    }
+}
+
 impl PgSource {
     /// Connect, open the REPEATABLE READ transaction and export its snapshot.
     pub async fn connect(
         name: &str,
-        secret: &SourceSecret,
+        settings: &PgSettings,
     ) -> Result<Box<dyn Source>, SourceError> {
-        let password = secret.login_password().map(|p| p.expose().to_string());
         let connect_err = |message: String| SourceError::Connect {
             source_type: SourceType::PostgreSql,
             name: name.to_string(),
             message,
         };
-        let options = PgOptions::parse(
-            secret.numeric_default.as_deref(),
-            secret.infinity.as_deref(),
-        )
-        .map_err(connect_err)?;
-        let opts = connect_options(secret).map_err(connect_err)?;
-        let url_password = secret.url.as_ref().and_then(|u| url_password(u.expose()));
-        let pw = password.or(url_password);
+        let (opts, options) = (settings.opts.clone(), settings.options);
+        let pw = settings.password.as_ref().map(Secret::expose);
         let mut conn = PgConnection::connect_with(&opts)
             .await
-            .map_err(|e| connect_err(connect_message(&e, &opts, pw.as_deref())))?;
+            .map_err(|e| connect_err(connect_message(&e, &opts, pw)))?;
         let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
         conn.execute(exec(begin))
             .await

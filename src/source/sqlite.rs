@@ -41,29 +41,47 @@ pub struct SqliteSource {
     timeout: Option<std::time::Duration>,
 }
 
+/// A SQLite section, checked: the database file and the statement limit.
+#[derive(Debug, Clone)]
+pub struct SqliteSettings {
+    /// The database file (the secrets loader resolved a relative path against its folder).
+    pub path: std::path::PathBuf,
+    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl SqliteSettings {
+    /// Check a section: `path` is required.
+    pub fn of(secret: &SourceSecret) -> Result<SqliteSettings, String> {
+        Ok(SqliteSettings {
+            path: secret
+                .path
+                .clone()
+                .ok_or("has no `path` (the database file)")?,
+            timeout: secret.query_timeout(),
+        })
+    }
+}
+
 impl SqliteSource {
-    /// Open the database file named by the secret's `path` (already resolved).
+    /// Open the database file read-only.
     pub async fn connect(
         name: &str,
-        secret: &SourceSecret,
+        settings: &SqliteSettings,
     ) -> Result<Box<dyn Source>, SourceError> {
         let connect_err = |message: String| SourceError::Connect {
             source_type: SourceType::Sqlite,
             name: name.to_string(),
             message,
         };
-        // The secrets loader already resolved a relative path against its folder.
-        let path = secret
-            .path
-            .clone()
-            .ok_or_else(|| connect_err("the secrets section has no `path`".into()))?;
+        let path = &settings.path;
         if !path.is_file() {
             return Err(connect_err(format!(
                 "database file {} does not exist",
                 path.display()
             )));
         }
-        let opts = SqliteConnectOptions::new().filename(&path).read_only(true);
+        let opts = SqliteConnectOptions::new().filename(path).read_only(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts)
@@ -71,7 +89,7 @@ impl SqliteSource {
             .map_err(|e| connect_err(format!("{} ({})", e, path.display())))?;
         Ok(Box::new(SqliteSource {
             pool,
-            timeout: secret.query_timeout(),
+            timeout: settings.timeout,
         }))
     }
 

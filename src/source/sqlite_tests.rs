@@ -72,7 +72,9 @@ async fn a_statement_longer_than_query_timeout_secs_fails_naming_the_timeout() {
         query_timeout_secs: Some(1),
         ..Default::default()
     };
-    let source = SqliteSource::connect("lite", &secret).await.unwrap();
+    let source = SqliteSource::connect("lite", &SqliteSettings::of(&secret).unwrap())
+        .await
+        .unwrap();
     // About 40 million steps of one statement: far longer than a second.
     let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40000000) \
                SELECT COUNT(*) FROM c";
@@ -109,7 +111,9 @@ async fn decimal_cursors_read_and_bind_exactly() {
         path: Some(path),
         ..Default::default()
     };
-    let source = SqliteSource::connect("lite", &secret).await.unwrap();
+    let source = SqliteSource::connect("lite", &SqliteSettings::of(&secret).unwrap())
+        .await
+        .unwrap();
     let q = |sql: &str, params: Vec<Param>| Query {
         sql: sql.into(),
         params,

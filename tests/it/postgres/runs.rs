@@ -366,7 +366,10 @@ fn every_extract_reads_the_snapshot_taken_at_connect() {
             url: Some(ingest::config::secrets::Secret::new(pg_url())),
             ..Default::default()
         };
-        let source = ingest::source::postgres::PgSource::connect("pg", &secret)
+        let source = ingest::source::postgres::PgSource::connect(
+            "pg",
+            &ingest::source::postgres::PgSettings::of(&secret).expect("settings"),
+        )
             .await
             .expect("source connects");
         let rel = Relation {
