@@ -15,6 +15,7 @@ pub mod pg_numeric;
 pub mod pg_types;
 pub mod postgres;
 pub mod sqlite;
+mod text_rows;
 
 use crate::config::{Job, SourceType, secrets::SourceSecret};
 use crate::plan::sql::{Dialect, Query, Relation};
@@ -195,6 +196,14 @@ pub trait Source: Send + Sync {
     /// Run a `SELECT COUNT(*) …` query.
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError>;
 
+    /// Run a catalog query whose columns are all text (or NULL), binding `params` as text in
+    /// placeholder order; every row, each column as `Option<String>` (`ingest discover`).
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError>;
+
     /// Prove the source answers ([`Dialect::ping_sql`]).
     async fn ping(&self) -> Result<(), SourceError> {
         let q = Query {
@@ -209,13 +218,22 @@ pub trait Source: Send + Sync {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
 }
 
-/// Open the source of a job: the one place that picks an implementation.
+/// Open the source of a job.
 pub async fn open(
     job: &Job,
     name: &str,
     secret: &SourceSecret,
 ) -> Result<Box<dyn Source>, SourceError> {
-    match job.source_type {
+    open_type(job.source_type, name, secret).await
+}
+
+/// Open a source of a given type: the one place that picks an implementation.
+pub async fn open_type(
+    source_type: SourceType,
+    name: &str,
+    secret: &SourceSecret,
+) -> Result<Box<dyn Source>, SourceError> {
+    match source_type {
         SourceType::Sqlite => sqlite::SqliteSource::connect(name, secret).await,
         SourceType::MsSql => mssql::MsSqlSource::connect(name, secret).await,
         SourceType::MySql => mysql::MySqlSource::connect(name, secret).await,
