@@ -298,10 +298,9 @@ pub fn propose(ty: SourceType, source: &str, t: &TableInfo) -> Result<Proposal, 
         }
         None => None,
     };
-    let basis = if ty == SourceType::Sqlite {
-        "COUNT(*)"
-    } else {
-        "catalog estimate"
+    let (about, basis) = match ty {
+        SourceType::Sqlite => ("", "COUNT(*)"),
+        _ => ("~", "catalog estimate"),
     };
     let (parallelism, estimate) = match t.rows {
         None => (1, "row estimate unknown: parallelism 1".to_string()),
@@ -313,7 +312,7 @@ pub fn propose(ty: SourceType, source: &str, t: &TableInfo) -> Result<Proposal, 
             } else {
                 4
             };
-            (p, format!("~{n} rows ({basis}): parallelism {p}"))
+            (p, format!("{about}{n} rows ({basis}): parallelism {p}"))
         }
     };
     let parallelism = if partition_column.is_none() && parallelism > 1 {
