@@ -41,6 +41,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Run(args) => run_cmd(&cli.global, args).await,
             Command::Validate(args) => validate_cmd(&cli.global, args).await,
             Command::GenerateSample(args) => sample_cmd(args).await,
+            Command::Discover(args) => crate::discover::command::run(&cli.global, args).await,
             Command::State(cmd) => state_cmd(&cli.global.state_dir, cmd),
         }
     });

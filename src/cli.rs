@@ -49,6 +49,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a ready-to-run template: workbook, secrets.toml and a demo SQLite database
     GenerateSample(SampleArgs),
+    /// Propose one workbook row per table of a source, from its catalog
+    Discover(DiscoverArgs),
     /// Inspect and repair per-job state (watermarks)
     #[command(subcommand)]
     State(StateCommand),
@@ -116,6 +118,32 @@ pub struct SampleArgs {
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,
+}
+
+/// `ingest discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The source: [sources.NAME] in secrets.toml
+    #[arg(long, value_name = "NAME")]
+    pub source: String,
+    /// Only this schema [default: every user schema; MySQL: the database; Oracle: the login's]
+    #[arg(long, value_name = "S")]
+    pub schema: Option<String>,
+    /// Only tables whose name matches one of these globs (`*`, `?`, comma-separated; any case)
+    #[arg(long, value_name = "PATTERN")]
+    pub tables: Option<String>,
+    /// Write a new workbook (the generate-sample template) with the proposed rows
+    #[arg(long, value_name = "FILE.xlsx", conflicts_with = "append_to")]
+    pub out: Option<PathBuf>,
+    /// Add the proposed rows below the rows of this workbook (tables already in it are skipped)
+    #[arg(long, value_name = "WORKBOOK")]
+    pub append_to: Option<PathBuf>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Output format of the proposals
+    #[arg(long, value_enum, default_value_t)]
+    pub output: Output,
 }
 
 /// `ingest state …`.

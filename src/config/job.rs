@@ -98,6 +98,10 @@ pub const COLUMNS: &[(&str, &str)] = &[
         "schema_change",
         "Optional. evolve (default): added, dropped and widened columns load; fail: any schema change fails the job.",
     ),
+    (
+        "notes",
+        "Optional. Free text for people (ingest discover explains its choices here); ignored by ingest.",
+    ),
 ];
 
 /// The database a job reads from.

@@ -219,6 +219,7 @@ fn col(name: &str) -> u16 {
 fn column_width(name: &str) -> f64 {
     match name {
         "source_query" | "query_filter" => 36.0,
+        "notes" => 60.0,
         "job_id" => 26.0,
         _ => (name.len() as f64 + 4.0).max(12.0),
     }
@@ -226,6 +227,23 @@ fn column_width(name: &str) -> f64 {
 
 /// Build the template workbook in memory.
 pub fn workbook_bytes() -> Result<Vec<u8>, XlsxError> {
+    template_bytes(0, write_examples)
+}
+
+/// The 0-based column of a workbook column in the template, if [`COLUMNS`] has it.
+pub fn column_index(name: &str) -> Option<u16> {
+    COLUMNS
+        .iter()
+        .position(|(c, _)| *c == name)
+        .map(|i| i as u16)
+}
+
+/// Build a workbook with the template's sheet (header with notes, widths, frozen header,
+/// dropdowns down to row `rows + 1` or 1000 at least) and `write_rows` filling it.
+pub fn template_bytes(
+    rows: u32,
+    write_rows: impl FnOnce(&mut Worksheet) -> Result<(), XlsxError>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(2024, 1, 1)?;
     wb.set_properties(
@@ -236,13 +254,13 @@ pub fn workbook_bytes() -> Result<Vec<u8>, XlsxError> {
     );
     let ws = wb.add_worksheet();
     ws.set_name(SHEET)?;
-    write_sheet(ws)?;
+    write_template(ws, rows.max(999))?;
+    write_rows(ws)?;
     wb.save_to_buffer()
 }
 
-fn write_sheet(ws: &mut Worksheet) -> Result<(), XlsxError> {
+fn write_template(ws: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
-    let date = Format::new().set_num_format("yyyy-mm-dd");
     ws.set_default_note_author("ingest");
     for (i, (name, help)) in COLUMNS.iter().enumerate() {
         let c = i as u16;
@@ -265,8 +283,13 @@ fn write_sheet(ws: &mut Worksheet) -> Result<(), XlsxError> {
         let dv = DataValidation::new()
             .allow_list_strings(values)?
             .set_error_style(DataValidationErrorStyle::Warning);
-        ws.add_data_validation(1, col(name), 999, col(name), &dv)?;
+        ws.add_data_validation(1, col(name), last_row, col(name), &dv)?;
     }
+    Ok(())
+}
+
+fn write_examples(ws: &mut Worksheet) -> Result<(), XlsxError> {
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     for (r, row) in example_rows().iter().enumerate() {
         let r = r as u32 + 1;
         for (name, cell) in row {

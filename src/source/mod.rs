@@ -19,6 +19,7 @@ pub mod pg_types;
 pub mod postgres;
 pub mod settings;
 pub mod sqlite;
+mod text_rows;
 
 use crate::config::SourceType;
 use crate::plan::sql::{Dialect, Query, Relation};
@@ -261,6 +262,14 @@ pub trait Source: Send + Sync {
 
     /// Run a `SELECT COUNT(*) …` query.
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError>;
+
+    /// Run a catalog query whose columns are all text (or NULL), binding `params` as text in
+    /// placeholder order; every row, each column as `Option<String>` (`ingest discover`).
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError>;
 
     /// Prove the source answers ([`Dialect::ping_sql`]).
     async fn ping(&self) -> Result<(), SourceError> {

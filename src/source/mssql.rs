@@ -306,6 +306,29 @@ impl Source for MsSqlSource {
         Ok(lo.zip(hi))
     }
 
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError> {
+        let mut client = self.client().await?;
+        let mut q = tiberius::Query::new(sql.to_string());
+        for p in params {
+            q.bind(p.clone());
+        }
+        let err = |e| query_err(e, sql);
+        let rows = q.query(&mut client).await.map_err(err)?;
+        let rows = rows.into_first_result().await.map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<&str, _>(i).map(|v| v.map(str::to_string)))
+                    .collect()
+            })
+            .collect::<Result<_, _>>()
+            .map_err(err)
+    }
+
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
         let row = self.first_row(native, query).await?;
         let n = row

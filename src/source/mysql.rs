@@ -378,6 +378,22 @@ impl Source for MySqlSource {
         Ok(Some((out[0], out[1])))
     }
 
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError> {
+        let mut q = sqlx::query(AssertSqlSafe(sql.to_string()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        let rows = q
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| query_err(e, sql))?;
+        super::text_rows::texts(&rows).map_err(|e| query_err(e, sql))
+    }
+
     async fn count(&self, _native: &Native, query: &Query) -> Result<u64, SourceError> {
         let row = Self::bind(query)
             .fetch_one(&self.pool)

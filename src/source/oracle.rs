@@ -262,6 +262,32 @@ impl Source for OracleSource {
         Ok(cursor(row.first())?.zip(cursor(row.get(1))?))
     }
 
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError> {
+        let (sql, params) = (sql.to_string(), params.to_vec());
+        self.blocking(move |conn| {
+            let refs: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+            let err = |e: oracle::Error| from_oracle(&e, &sql, None);
+            let rows = conn.query(&sql, &refs).map_err(err)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let row = row.map_err(err)?;
+                let n = row.column_info().len();
+                out.push(
+                    (0..n)
+                        .map(|i| row.get::<usize, Option<String>>(i))
+                        .collect::<Result<_, _>>()
+                        .map_err(err)?,
+                );
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
         match self.first_row(native, query).await?.first() {
             Some(OraValue::Text(t)) => t.trim().parse().map_err(|_| SourceError::Query {

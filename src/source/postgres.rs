@@ -286,6 +286,23 @@ impl Source for PgSource {
         })
     }
 
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError> {
+        let mut q = sqlx::query(exec(sql));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        let mut conn = self.conn.lock().await;
+        let rows = q
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| query_err(e, sql))?;
+        super::text_rows::texts(&rows).map_err(|e| query_err(e, sql))
+    }
+
     async fn count(&self, _native: &Native, query: &Query) -> Result<u64, SourceError> {
         let sql = query.inline(Dialect::Postgres);
         let mut conn = self.conn.lock().await;

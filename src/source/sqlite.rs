@@ -315,6 +315,22 @@ impl Source for SqliteSource {
         Ok(lo.zip(hi))
     }
 
+    async fn text_rows(
+        &self,
+        sql: &str,
+        params: &[Option<String>],
+    ) -> Result<Vec<Vec<Option<String>>>, SourceError> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+        for p in params {
+            q = q.bind(p.clone());
+        }
+        let rows = q
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| query_err(e, sql))?;
+        super::text_rows::texts(&rows).map_err(|e| query_err(e, sql))
+    }
+
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError> {
         let row = self.fetch_one(native, query).await?;
         let n: i64 = row.try_get(0).map_err(|e| query_err(e, &query.sql))?;
