@@ -28,17 +28,27 @@ impl RowCtx<'_> {
 }
 
 /// Check every job's dependencies against every job id of the sheet (`ids`: lower-cased id →
-/// (row, id as written)), then look for cycles among the valid jobs.
+/// (row, id as written)), then look for cycles among the valid jobs. `failed`: the rows with
+/// other errors and their dependencies, checked for unknown ids only.
 pub(super) fn check(
     sheet: &Sheet,
     ids: &BTreeMap<String, (u32, String)>,
     jobs: &[Job],
+    failed: &[(u32, Vec<String>)],
     issues: &mut Vec<Issue>,
 ) {
     let Some(col) = sheet.column_of("depends_on") else {
         return;
     };
     let cell = |row: u32| sheet.cell(row, col);
+    for (row, deps) in failed {
+        for dep in deps
+            .iter()
+            .filter(|d| !ids.contains_key(&d.to_ascii_lowercase()))
+        {
+            issues.push(unknown(cell(*row), dep));
+        }
+    }
     let by_id: HashMap<String, &Job> = jobs
         .iter()
         .map(|j| (j.job_id.to_ascii_lowercase(), j))
@@ -53,11 +63,7 @@ pub(super) fn check(
                         .with_hint("remove its own job_id from depends_on"),
                 );
             } else if !ids.contains_key(&lower) {
-                let msg = format!("`{dep}` in depends_on is not a job_id of this workbook");
-                issues.push(
-                    Issue::error(cell(job.row), "depends_on", msg)
-                        .with_hint("name job_ids of other rows, separated by commas"),
-                );
+                issues.push(unknown(cell(job.row), dep));
             } else if let Some(d) = by_id.get(&lower).filter(|d| !d.enabled) {
                 let msg = format!(
                     "depends on job `{}` (row {}), which is disabled: that dependency counts as met",
@@ -80,6 +86,11 @@ pub(super) fn check(
         let hint = "a job in a cycle would wait for itself: remove one of these dependencies";
         issues.push(Issue::error(cell(cycle[0].row), "depends_on", msg).with_hint(hint));
     }
+}
+
+fn unknown(at: crate::config::issue::Location, dep: &str) -> Issue {
+    let msg = format!("`{dep}` in depends_on is not a job_id of this workbook");
+    Issue::error(at, "depends_on", msg).with_hint("name job_ids of other rows, separated by commas")
 }
 
 /// Every strongly connected group of two or more jobs (Tarjan), each in dependency order

@@ -90,6 +90,7 @@ pub fn validate_with(sheet: &Sheet, secrets: &Secrets, vars: &RunVars) -> Valida
     }
 
     let mut jobs = Vec::new();
+    let mut failed_deps = Vec::new();
     let mut first_id: BTreeMap<String, (u32, String)> = BTreeMap::new();
     let mut needs: BTreeMap<&'static str, (&'static str, Vec<u32>)> = BTreeMap::new();
     for row in &sheet.rows {
@@ -103,8 +104,10 @@ pub fn validate_with(sheet: &Sheet, secrets: &Secrets, vars: &RunVars) -> Valida
             needs: &mut needs,
         };
         let job = ctx.job(&mut first_id);
-        if let (false, Some(job)) = (ctx.failed, job) {
-            jobs.push(job);
+        match (ctx.failed, job) {
+            (false, Some(job)) => jobs.push(job),
+            // Still report unknown dependencies of rows with other errors.
+            (_, job) => failed_deps.push((row.row, job.map(|j| j.depends_on).unwrap_or_default())),
         }
     }
     for (key, (reason, rows)) in needs {
@@ -114,7 +117,7 @@ pub fn validate_with(sheet: &Sheet, secrets: &Secrets, vars: &RunVars) -> Valida
         header_error(&mut issues, key, hint);
     }
     super::folders::shared_folders(sheet, &jobs, &mut issues);
-    super::deps::check(sheet, &first_id, &jobs, &mut issues);
+    super::deps::check(sheet, &first_id, &jobs, &failed_deps, &mut issues);
     issue::sort(&mut issues);
     Validation { jobs, issues }
 }

@@ -4,6 +4,7 @@ mod azure;
 mod cli;
 mod commands;
 mod content;
+mod deps_vars;
 mod drift;
 mod e2e;
 mod empty_password;
