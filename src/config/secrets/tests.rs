@@ -354,3 +354,22 @@ fn an_empty_password_is_no_password() {
     );
     assert_eq!(s.sources["b"].login_password(), None);
 }
+
+#[test]
+fn variables_are_strings_under_free_names_and_values_are_never_quoted() {
+    let text = format!(
+        "{}\n[variables]\nregion = \"emea\"\nyyyy = \"1999\"\ncount = 3\nbad = \"{PASSWORD}\\n\"\n",
+        valid()
+    );
+    let (_d, s, issues) = load_text(&text, &[]);
+    assert_eq!(s.variables.len(), 1, "{:?}", s.variables);
+    assert_eq!(s.variables["region"], "emea");
+    assert_eq!(
+        keys(&issues),
+        ["variables.bad", "variables.count", "variables.yyyy"]
+    );
+    let all: String = issues.iter().map(|i| format!("{i:?}")).collect();
+    assert_no_secret(&all);
+    assert!(all.contains("built-in"), "{all}");
+    assert!(all.contains("must be a string"), "{all}");
+}
