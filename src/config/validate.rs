@@ -117,6 +117,7 @@ pub fn validate_with(sheet: &Sheet, secrets: &Secrets, vars: &RunVars) -> Valida
         header_error(&mut issues, key, hint);
     }
     super::folders::shared_folders(sheet, &jobs, &mut issues);
+    super::folders::future_collisions(sheet, &jobs, &mut issues);
     super::deps::check(sheet, &first_id, &jobs, &failed_deps, &mut issues);
     issue::sort(&mut issues);
     Validation { jobs, issues }

@@ -95,3 +95,31 @@ fn per_day_folders_of_two_jobs_still_collide_when_equal() {
     assert_eq!(l.len(), 1, "{l:?}");
     assert!(l[0].contains("same table folder"), "{l:?}");
 }
+
+#[test]
+fn a_templated_folder_that_meets_a_fixed_one_on_a_later_run_is_refused() {
+    let v = check_vars(&[
+        row(&[("target_folder_path", s("snap/{yyyy}"))]),
+        row(&[
+            ("job_id", s("fixed")),
+            ("target_folder_path", s("Snap/2031")),
+        ]),
+        row(&[
+            ("job_id", s("deeper")),
+            ("target_folder_path", s("snap/2031/x")),
+        ]),
+        row(&[
+            ("job_id", s("mine")),
+            ("table_name", s("other")),
+            ("target_folder_path", s("snap/{table}/{yyyy}")),
+        ]),
+    ]);
+    let l = lines(&v);
+    assert_eq!(
+        l,
+        vec![
+            "SourceConfig!J2 target_folder_path on some runs job `orders`'s folder `snap/{yyyy}` is the table folder of job `fixed` (row 3, SourceConfig!J3): `Snap/2031`"
+        ],
+        "{l:?}"
+    );
+}
