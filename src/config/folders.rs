@@ -127,7 +127,10 @@ fn pattern(sheet: &Sheet, job: &Job) -> Option<(String, String)> {
             Piece::Var(n) => match n.as_str() {
                 "job_id" => folder.push_str(&job.job_id),
                 "source_name" => folder.push_str(&job.source_name),
-                "table" => folder.push_str(job.output_table()),
+                "table" => {
+                    let t = job.output_table();
+                    folder.push_str(&crate::plan::sql::unwrap_quoted(t).unwrap_or(t.to_string()));
+                }
                 _ => folder.push(ANY),
             },
         }

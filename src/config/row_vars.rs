@@ -17,10 +17,12 @@ impl RowCtx<'_> {
         load_type: Option<LoadType>,
         cells: [(&'static str, &mut Option<String>); 3],
     ) -> BTreeMap<String, String> {
+        // `{table}` is the name without its quotes: `"Order Details"` gives `Order Details`.
+        let unquoted = table.and_then(crate::plan::sql::unwrap_quoted);
         let job = JobVars {
             job_id: job_id.unwrap_or_default(),
             source_name: source_name.unwrap_or_default(),
-            table: table.or(job_id).unwrap_or_default(),
+            table: unquoted.as_deref().or(table).or(job_id).unwrap_or_default(),
         };
         // Without a valid source_type the row already failed; any dialect finds unknown names.
         let dialect = source_type.map_or(Dialect::Sqlite, Dialect::of);

@@ -123,3 +123,16 @@ fn a_templated_folder_that_meets_a_fixed_one_on_a_later_run_is_refused() {
         "{l:?}"
     );
 }
+
+#[test]
+fn table_is_the_name_without_its_quotes() {
+    let v = check_vars(&[row(&[
+        ("table_name", s("\"Order Details\"")),
+        ("query_filter", s("t = {table}")),
+    ])]);
+    assert!(!v.has_errors(), "{:?}", lines(&v));
+    assert_eq!(
+        v.jobs[0].query_filter.as_deref(),
+        Some("t = 'Order Details'")
+    );
+}

@@ -149,9 +149,6 @@ pub fn resolve_sql(
     used: &mut BTreeMap<String, String>,
 ) -> Result<String, Problem> {
     let pieces = vars::sql_template(d, text);
-    if vars::names(&pieces).next().is_none() {
-        return Ok(text.to_string());
-    }
     let mut out = String::new();
     let mut missing = Vec::new();
     for p in pieces {

@@ -118,3 +118,17 @@ fn assignments_are_checked() {
     assert!(parse_assignment("1x=a").is_err());
     assert!(parse_assignment("x=a\nb").is_err());
 }
+
+#[test]
+fn doubled_braces_are_single_braces_even_without_variables() {
+    let mut used = BTreeMap::new();
+    let out = resolve_sql(
+        Dialect::Postgres,
+        "a = '{{x}}' AND {{y}}",
+        &run(),
+        &JOB,
+        &mut used,
+    );
+    assert_eq!(out.unwrap(), "a = '{{x}}' AND {y}");
+    assert!(used.is_empty());
+}
