@@ -59,8 +59,13 @@ fn error(code: u8, message: impl std::fmt::Display) -> u8 {
 }
 
 /// Load both files; on unreadable files or validation errors print them and return the exit code.
-fn load_checked(config: &Path, secrets: Option<&Path>, output: Output) -> Result<Loaded, u8> {
-    let loaded = config::load(config, secrets).map_err(|e| error(exit::INVALID, e))?;
+fn load_checked(
+    config: &Path,
+    secrets: Option<&Path>,
+    vars: &config::vars::VarOptions,
+    output: Output,
+) -> Result<Loaded, u8> {
+    let loaded = config::load_with(config, secrets, vars).map_err(|e| error(exit::INVALID, e))?;
     if !loaded.issues.is_empty() {
         match output {
             Output::Json if loaded.has_errors() => {
@@ -76,7 +81,8 @@ fn load_checked(config: &Path, secrets: Option<&Path>, output: Output) -> Result
 }
 
 async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
-    let loaded = match load_checked(&args.config, global.secrets.as_deref(), args.output) {
+    let vars = args.vars.options();
+    let loaded = match load_checked(&args.config, global.secrets.as_deref(), &vars, args.output) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -92,6 +98,7 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
     }
     let opts = RunOptions {
         jobs: args.jobs,
+        with_deps: args.with_deps,
         parallelism: args.parallelism as usize,
         dry_run: args.dry_run,
         full_refresh: args.full_refresh,
@@ -115,9 +122,21 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
         Output::Json => println!("{}", summary::render_json(&reports)),
         Output::Text if !args.dry_run => print!("{}", summary::render_text(&reports)),
         Output::Text => {
+            print!("{}", run::plan::render_stages(&reports));
             for r in &reports {
                 if let Some(p) = &r.plan {
                     print!("{}", run::plan::render_plan_text(&r.job_id, p));
+                }
+                if !r.depends_on.is_empty() {
+                    println!("  after: {}", r.depends_on.join(", "));
+                }
+                if !r.variables.is_empty() {
+                    let vars: Vec<String> = r
+                        .variables
+                        .iter()
+                        .map(|(k, v)| format!("{{{k}}} = {v}"))
+                        .collect();
+                    println!("  variables: {}", vars.join(", "));
                 }
             }
         }
@@ -130,7 +149,11 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
 }
 
 async fn validate_cmd(global: &crate::cli::Global, args: ValidateArgs) -> u8 {
-    let loaded = match config::load(&args.config, global.secrets.as_deref()) {
+    let loaded = match config::load_with(
+        &args.config,
+        global.secrets.as_deref(),
+        &args.vars.options(),
+    ) {
         Ok(l) => l,
         Err(e) => return error(exit::INVALID, e),
     };

@@ -67,9 +67,15 @@ pub struct RunArgs {
         default_value = "config/ingestion_config.xlsx"
     )]
     pub config: PathBuf,
-    /// Only these jobs (comma-separated job ids)
+    /// Only these jobs (comma-separated job ids); their dependencies count as met
     #[arg(long, value_delimiter = ',', value_name = "JOB,...")]
     pub jobs: Vec<String>,
+    /// With --jobs: also run the enabled jobs they depend on (depends_on), transitively
+    #[arg(long)]
+    pub with_deps: bool,
+    /// Runtime variables
+    #[command(flatten)]
+    pub vars: VarArgs,
     /// Jobs run at the same time
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
@@ -104,9 +110,39 @@ pub struct ValidateArgs {
     /// Also open every referenced source and destination
     #[arg(long)]
     pub connect: bool,
+    /// Runtime variables
+    #[command(flatten)]
+    pub vars: VarArgs,
     /// Problem list format
     #[arg(long, value_enum, default_value_t)]
     pub output: Output,
+}
+
+/// Runtime variables used in query_filter, source_query and FULL jobs' target_folder_path.
+#[derive(Debug, Args, Default)]
+pub struct VarArgs {
+    /// Set a variable {name} for this run (repeatable; overrides [variables] of secrets.toml)
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::config::vars::parse_assignment)]
+    pub vars: Vec<(String, String)>,
+    /// IANA time zone of {run_date} {yyyy} {mm} {dd} {hh} {run_ts}, e.g. Europe/Berlin [default: UTC]
+    #[arg(long, value_name = "ZONE", value_parser = parse_timezone)]
+    pub timezone: Option<chrono_tz::Tz>,
+}
+
+impl VarArgs {
+    /// The options of [`crate::config::vars::RunVars`] for a run starting now.
+    pub fn options(&self) -> crate::config::vars::VarOptions {
+        crate::config::vars::VarOptions {
+            now: None,
+            timezone: self.timezone,
+            overrides: self.vars.clone(),
+        }
+    }
+}
+
+fn parse_timezone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("`{s}` is not an IANA time zone name, e.g. Europe/Berlin or UTC"))
 }
 
 /// `ingest generate-sample`.

@@ -32,7 +32,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "source_query",
-        "Optional SELECT used instead of a table; wrapped as a subquery.",
+        "Optional SELECT used instead of a table; wrapped as a subquery. Variables like {run_date} become quoted literals.",
     ),
     (
         "load_type",
@@ -48,7 +48,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "target_folder_path",
-        "Required. Base folder inside the container; relative, no '..'.",
+        "Required. Base folder inside the container; relative, no '..'. FULL jobs may use {yyyy}/{mm}/{dd} etc. (one folder per run).",
     ),
     (
         "watermark_column",
@@ -68,7 +68,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "query_filter",
-        "Optional. Extra WHERE condition, raw SQL, e.g. status = 'active'.",
+        "Optional. Extra WHERE condition, raw SQL, e.g. status = 'active'. {run_date} and other variables become quoted literals.",
     ),
     (
         "chunk_size",
@@ -101,6 +101,10 @@ pub const COLUMNS: &[(&str, &str)] = &[
     (
         "notes",
         "Optional. Free text for people (ingest discover explains its choices here); ignored by ingest.",
+    ),
+    (
+        "depends_on",
+        "Optional. Comma-separated job_ids that must succeed in the same run before this job starts.",
     ),
 ];
 
@@ -273,6 +277,10 @@ pub struct Job {
     pub destination: String,
     /// What to do when the source's schema changed since the last committed load.
     pub schema_change: SchemaChange,
+    /// Job ids that must succeed earlier in the same run (as written; compared ignoring case).
+    pub depends_on: Vec<String>,
+    /// The runtime variables this job's cells use, with their values for this run.
+    pub variables: std::collections::BTreeMap<String, String>,
 }
 
 impl Job {

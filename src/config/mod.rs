@@ -3,15 +3,18 @@
 pub mod blanks;
 pub mod cell;
 pub mod demo_db;
+mod deps;
 pub mod folders;
 pub mod harness;
 pub mod issue;
 pub mod job;
 mod row;
+mod row_vars;
 pub mod rules;
 pub mod sample;
 pub mod secrets;
 pub mod validate;
+pub mod vars;
 pub mod workbook;
 
 pub use issue::{Issue, Location, Severity};
@@ -73,9 +76,19 @@ pub fn secrets_path(config: &Path, secrets: Option<&Path>) -> PathBuf {
 
 /// Read and validate the workbook and secrets; problems are collected, not raised.
 pub fn load(config: &Path, secrets: Option<&Path>) -> Result<Loaded, LoadError> {
+    load_with(config, secrets, &vars::VarOptions::default())
+}
+
+/// [`load`] with the run's variables (`--var`, `--timezone`); built-ins are fixed here, once.
+pub fn load_with(
+    config: &Path,
+    secrets: Option<&Path>,
+    opts: &vars::VarOptions,
+) -> Result<Loaded, LoadError> {
     let sheet = workbook::load(config)?;
     let (secrets, mut issues) = secrets::load(&secrets_path(config, secrets))?;
-    let validation = validate::validate(&sheet, &secrets);
+    let run_vars = vars::RunVars::new(opts, &secrets.variables);
+    let validation = validate::validate_with(&sheet, &secrets, &run_vars);
     issues.extend(validation.issues);
     issues.sort_by(|a, b| a.at.cmp(&b.at).then(a.severity.cmp(&b.severity)));
     Ok(Loaded {

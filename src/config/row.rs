@@ -16,6 +16,8 @@ pub(super) struct RowCtx<'a> {
     pub(super) sheet: &'a Sheet,
     pub(super) row: &'a Row,
     pub(super) secrets: &'a Secrets,
+    /// The run's variables (built-in values and the user's).
+    pub(super) vars: &'a crate::config::vars::RunVars,
     pub(super) issues: &'a mut Vec<Issue>,
     pub(super) failed: bool,
     /// Conditionally required columns absent from the header: key → (reason, rows needing it).

@@ -158,6 +158,7 @@ fn example_rows() -> Vec<Vec<(&'static str, Cell)>> {
             ("primary_key", S("order_id")),
             ("chunk_size", N(50_000.0)),
             ("parallelism", N(2.0)),
+            ("depends_on", S("demo_customers_full")),
         ],
         vec![
             ("job_id", S("sales_customers_full")),
@@ -167,7 +168,7 @@ fn example_rows() -> Vec<Vec<(&'static str, Cell)>> {
             ("table_name", S("customers")),
             ("load_type", S("FULL")),
             ("enabled", S("N")),
-            ("target_folder_path", S("sales")),
+            ("target_folder_path", S("sales/snapshots/{yyyy}/{mm}/{dd}")),
         ],
         vec![
             ("job_id", S("erp_orders_incr")),
@@ -200,6 +201,7 @@ fn example_rows() -> Vec<Vec<(&'static str, Cell)>> {
             ("load_type", S("INCREMENTAL")),
             ("enabled", S("N")),
             ("target_folder_path", S("shop")),
+            ("query_filter", S("created_at < {run_date}")),
             ("watermark_column", S("id")),
             ("last_watermark", N(0.0)),
             ("primary_key", S("id")),

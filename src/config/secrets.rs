@@ -151,6 +151,8 @@ pub struct Secrets {
     pub sources: BTreeMap<String, SourceSecret>,
     /// `[destinations.<name>]`, keyed by name as written (lookups ignore case).
     pub destinations: BTreeMap<String, DestinationSecret>,
+    /// `[variables]`: the user's runtime variables (not secrets: they may be printed).
+    pub variables: BTreeMap<String, String>,
 }
 
 impl SourceSecret {

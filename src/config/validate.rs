@@ -8,6 +8,7 @@ use crate::config::job::{
 use crate::config::row::RowCtx;
 use crate::config::rules::{self, Problem};
 use crate::config::secrets::Secrets;
+use crate::config::vars::{RunVars, VarOptions};
 use crate::config::workbook::Sheet;
 use crate::plan::cursor::{CursorKind, CursorValue};
 use std::collections::BTreeMap;
@@ -48,8 +49,15 @@ impl Validation {
 }
 
 /// Check every row of the sheet against the rules of the workbook and resolve enabled jobs'
-/// sources and destinations in `secrets`. Never stops at the first problem.
+/// sources and destinations in `secrets`, with variables valued now in UTC. Never stops at the
+/// first problem.
 pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
+    let vars = RunVars::new(&VarOptions::default(), &secrets.variables);
+    validate_with(sheet, secrets, &vars)
+}
+
+/// [`validate`] with the run's variables.
+pub fn validate_with(sheet: &Sheet, secrets: &Secrets, vars: &RunVars) -> Validation {
     let mut issues = sheet.issues.clone();
     let mut missing_col = sheet.next_column();
     let mut header_error = |issues: &mut Vec<Issue>, key: &str, hint: String| {
@@ -84,6 +92,7 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
     }
 
     let mut jobs = Vec::new();
+    let mut failed_deps = Vec::new();
     let mut first_id: BTreeMap<String, (u32, String)> = BTreeMap::new();
     let mut needs: BTreeMap<&'static str, (&'static str, Vec<u32>)> = BTreeMap::new();
     let mut sources = BTreeMap::new();
@@ -92,14 +101,17 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
             sheet,
             row,
             secrets,
+            vars,
             issues: &mut issues,
             failed: false,
             needs: &mut needs,
             sources: &mut sources,
         };
         let job = ctx.job(&mut first_id);
-        if let (false, Some(job)) = (ctx.failed, job) {
-            jobs.push(job);
+        match (ctx.failed, job) {
+            (false, Some(job)) => jobs.push(job),
+            // Still report unknown dependencies of rows with other errors.
+            (_, job) => failed_deps.push((row.row, job.map(|j| j.depends_on).unwrap_or_default())),
         }
     }
     for (key, (reason, rows)) in needs {
@@ -109,6 +121,8 @@ pub fn validate(sheet: &Sheet, secrets: &Secrets) -> Validation {
         header_error(&mut issues, key, hint);
     }
     super::folders::shared_folders(sheet, &jobs, &mut issues);
+    super::folders::future_collisions(sheet, &jobs, &mut issues);
+    super::deps::check(sheet, &first_id, &jobs, &failed_deps, &mut issues);
     issue::sort(&mut issues);
     Validation {
         jobs,
@@ -209,6 +223,7 @@ impl RowCtx<'_> {
             .text("destination")
             .unwrap_or_else(|| DEFAULT_DESTINATION.to_string());
         let schema_change = self.schema_change();
+        let depends_on = self.depends_on();
 
         let target_container = self.text("target_container");
         let target_container = self.require("target_container", target_container, "required");
@@ -219,13 +234,28 @@ impl RowCtx<'_> {
         }
         let folder = self.text("target_folder_path");
         let folder = self.require("target_folder_path", folder, "required");
-        let target_folder_path = folder.and_then(|f| match rules::folder_path(&f) {
+        let mut target_folder_path = folder.and_then(|f| match rules::folder_path(&f) {
             Ok(f) => Some(f),
             Err(p) => {
                 self.error("target_folder_path", p);
                 None
             }
         });
+        let (mut query_filter, mut source_query) = (query_filter, source_query);
+        let variables = self.substitute(
+            (
+                job_id.as_deref(),
+                source_name.as_deref(),
+                table_name.as_deref(),
+            ),
+            source_type,
+            load_type,
+            [
+                ("query_filter", &mut query_filter),
+                ("source_query", &mut source_query),
+                ("target_folder_path", &mut target_folder_path),
+            ],
+        );
 
         if source_type.is_some() {
             for key in API_COLUMNS {
@@ -260,6 +290,8 @@ impl RowCtx<'_> {
             parallelism,
             destination,
             schema_change,
+            depends_on,
+            variables,
         })
     }
 

@@ -422,3 +422,9 @@ mod sheet;
 
 #[path = "validate_folder_tests.rs"]
 mod folder;
+
+#[path = "validate_deps_tests.rs"]
+mod deps;
+
+#[path = "validate_vars_tests.rs"]
+mod vars;

@@ -87,6 +87,7 @@ impl Relation {
 mod inline;
 #[cfg(test)]
 mod tests;
+pub mod vars;
 
 impl Dialect {
     /// Quote a workbook identifier: a plain name is folded as the database folds unquoted

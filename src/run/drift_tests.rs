@@ -25,6 +25,8 @@ fn job(keys: &[&str], policy: SchemaChange) -> Job {
         parallelism: 1,
         destination: "lake".into(),
         schema_change: policy,
+        depends_on: Vec::new(),
+        variables: Default::default(),
     }
 }
 

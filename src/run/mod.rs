@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod drift;
 pub mod job;
 pub mod plan;
+pub mod schedule;
 pub mod summary;
 
 use crate::config::{Job, Loaded};
@@ -14,7 +15,7 @@ use crate::state::audit::{self, AuditRecord, AuditStatus};
 use crate::state::lock::{DirLock, LockError};
 use crate::state::store::StateStore;
 use chrono::Utc;
-use futures::StreamExt;
+use futures::FutureExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ use summary::{JobReport, Status};
 pub struct RunOptions {
     /// Only these job ids (empty: every enabled job).
     pub jobs: Vec<String>,
+    /// Also run the enabled jobs the chosen ones depend on, transitively.
+    pub with_deps: bool,
     /// Jobs at the same time.
     pub parallelism: usize,
     /// Plan and print only.
@@ -95,7 +98,10 @@ pub fn select<'a>(jobs: &'a [Job], wanted: &[String]) -> Result<Vec<&'a Job>, Ru
 
 /// Run the selected jobs; one failing job does not stop the others.
 pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, RunError> {
-    let selected = select(&loaded.jobs, &opts.jobs)?;
+    let mut selected = select(&loaded.jobs, &opts.jobs)?;
+    if opts.with_deps && !opts.jobs.is_empty() {
+        selected = schedule::with_upstream(&loaded.jobs, selected);
+    }
     let state = Arc::new(StateStore::new(&opts.state_dir)?);
     let _lock = if opts.dry_run {
         None
@@ -142,12 +148,45 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         prepared.len(),
         if opts.dry_run { " (dry run)" } else { "" }
     );
-    let reports = futures::stream::iter(prepared)
-        .map(|(job, dest)| run_one(loaded, job, dest, &state, opts, &cancel, &run_id))
-        .buffered(opts.parallelism.max(1))
-        .collect::<Vec<_>>()
-        .await;
+    let jobs: Vec<&Job> = prepared.iter().map(|(j, _)| *j).collect();
+    let ids: Vec<&str> = jobs.iter().map(|j| j.job_id.as_str()).collect();
+    let waits = schedule::waits_for(&jobs);
+    let stages = schedule::stages(&waits);
+    let mut slots: Vec<Option<_>> = prepared.into_iter().map(Some).collect();
+    let (state, cancel, run_id) = (&state, &cancel, run_id.as_str());
+    let start = |i: usize| {
+        let slot = slots.get_mut(i).and_then(Option::take);
+        async move {
+            match slot {
+                Some((job, dest)) => run_one(loaded, job, dest, state, opts, cancel, run_id).await,
+                None => JobReport::empty("", Status::Failed),
+            }
+        }
+        .boxed_local()
+    };
+    let skip = |i: usize, reason: String| {
+        let job = jobs[i];
+        async move { skip_one(job, reason, opts, run_id).await }.boxed_local()
+    };
+    let mut reports =
+        schedule::drive(&waits, &ids, opts.parallelism, !opts.dry_run, start, skip).await;
+    if opts.dry_run {
+        for (i, r) in reports.iter_mut().enumerate() {
+            r.stage = stages.get(i).copied();
+            r.depends_on = waits[i].iter().map(|&d| ids[d].to_string()).collect();
+            r.variables = jobs[i].variables.clone();
+        }
+    }
     Ok(reports)
+}
+
+/// A job not started because a dependency failed or was skipped: logged and audited.
+async fn skip_one(job: &Job, reason: String, opts: &RunOptions, run_id: &str) -> JobReport {
+    tracing::warn!("{}: SKIPPED: {reason}", job.job_id);
+    let mut report = JobReport::empty(&job.job_id, Status::Skipped);
+    report.reason = Some(reason);
+    audit_job(job, &report, opts, run_id, Utc::now()).await;
+    report
 }
 
 fn open_destination(loaded: &Loaded, job: &Job) -> Result<Arc<Destination>, String> {
@@ -226,41 +265,53 @@ async fn run_one(
         ),
     }
     if !opts.dry_run {
-        let record = AuditRecord {
-            run_id: run_id.to_string(),
-            job_id: job.job_id.clone(),
-            load_id: report.load_id.clone(),
-            status: match report.status {
-                Status::Success => AuditStatus::Success,
-                Status::Failed => AuditStatus::Failed,
-                Status::Skipped => AuditStatus::Skipped,
-            },
-            load_type: if opts.full_refresh {
-                crate::config::LoadType::Full
-            } else {
-                job.load_type
-            },
-            rows_extracted: report.rows_extracted,
-            rows_written: report.rows,
-            files: report.files,
-            bytes: report.bytes,
-            watermark_from: report.watermark_from.clone(),
-            watermark_to: report.watermark.clone(),
-            duration_seconds: report.seconds,
-            start_time,
-            end_time: Utc::now(),
-            error: report.error.clone(),
-            schema_change: report.schema_change.clone(),
-        };
-        // The append fsyncs: keep it off the async workers.
-        let dir = opts.state_dir.clone();
-        match tokio::task::spawn_blocking(move || audit::append(&dir, &record)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
-            Err(e) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
-        }
+        audit_job(job, &report, opts, run_id, start_time).await;
     }
     report
+}
+
+/// Append the job's audit line (errors are logged: the run goes on).
+async fn audit_job(
+    job: &Job,
+    report: &JobReport,
+    opts: &RunOptions,
+    run_id: &str,
+    start_time: chrono::DateTime<Utc>,
+) {
+    let record = AuditRecord {
+        run_id: run_id.to_string(),
+        job_id: job.job_id.clone(),
+        load_id: report.load_id.clone(),
+        status: match report.status {
+            Status::Success => AuditStatus::Success,
+            Status::Failed => AuditStatus::Failed,
+            Status::Skipped => AuditStatus::Skipped,
+        },
+        load_type: if opts.full_refresh {
+            crate::config::LoadType::Full
+        } else {
+            job.load_type
+        },
+        rows_extracted: report.rows_extracted,
+        rows_written: report.rows,
+        files: report.files,
+        bytes: report.bytes,
+        watermark_from: report.watermark_from.clone(),
+        watermark_to: report.watermark.clone(),
+        duration_seconds: report.seconds,
+        start_time,
+        end_time: Utc::now(),
+        error: report.error.clone(),
+        schema_change: report.schema_change.clone(),
+        reason: report.reason.clone(),
+    };
+    // The append fsyncs: keep it off the async workers.
+    let dir = opts.state_dir.clone();
+    match tokio::task::spawn_blocking(move || audit::append(&dir, &record)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
+        Err(e) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
+    }
 }
 
 async fn prepare(

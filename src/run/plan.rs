@@ -361,6 +361,21 @@ pub fn render_plan_text(job_id: &str, p: &PlanReport) -> String {
     out
 }
 
+/// The dry run's order: `stage 1: a, b` (no dependency), `stage 2: c` (after stage 1), …
+pub fn render_stages(reports: &[super::summary::JobReport]) -> String {
+    let last = reports.iter().filter_map(|r| r.stage).max().unwrap_or(0);
+    let mut out = String::new();
+    for stage in 1..=last {
+        let ids: Vec<&str> = reports
+            .iter()
+            .filter(|r| r.stage == Some(stage))
+            .map(|r| r.job_id.as_str())
+            .collect();
+        out.push_str(&format!("stage {stage}: {}\n", ids.join(", ")));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub enum Status {
     Success,
     /// Failed; its state is untouched.
     Failed,
-    /// Not run (dry run).
+    /// Not run: a dry run, or a dependency failed or was skipped (see the reason).
     Skipped,
 }
 
@@ -41,9 +41,21 @@ pub struct JobReport {
     pub error: Option<String>,
     /// How the source's columns differ from the last committed load's, when they do.
     pub schema_change: Option<crate::sink::schema_diff::SchemaDiff>,
+    /// Why a job was skipped, e.g. "dependency `a` failed".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The plan and its SQL (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<super::plan::PlanReport>,
+    /// Dry run: the stage of the dependency order (1: no dependency among the selected jobs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<usize>,
+    /// Dry run: the selected jobs this one waits for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Dry run: the runtime variables the job's cells use, with their values.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub variables: std::collections::BTreeMap<String, String>,
 }
 
 impl JobReport {
@@ -62,7 +74,11 @@ impl JobReport {
             watermark: None,
             error: None,
             schema_change: None,
+            reason: None,
             plan: None,
+            stage: None,
+            depends_on: Vec::new(),
+            variables: Default::default(),
         }
     }
 }
@@ -121,7 +137,15 @@ pub fn render_text(reports: &[JobReport]) -> String {
             r.error.as_deref().unwrap_or_default()
         ));
     }
-    if reports.iter().any(|r| r.error.is_some()) {
+    for r in reports.iter().filter(|r| r.error.is_none()) {
+        if let Some(reason) = &r.reason {
+            out.push_str(&format!("\n{}: skipped: {reason}", r.job_id));
+        }
+    }
+    if reports
+        .iter()
+        .any(|r| r.error.is_some() || r.reason.is_some())
+    {
         out.push('\n');
     }
     out
@@ -159,7 +183,9 @@ mod tests {
         ok.watermark = Some("2024-01-01T00:00:00".into());
         let mut bad = JobReport::empty("x", Status::Failed);
         bad.error = Some("boom".into());
-        let text = render_text(&[ok, bad]);
+        let mut after = JobReport::empty("y", Status::Skipped);
+        after.reason = Some("dependency `x` failed".into());
+        let text = render_text(&[ok, bad, after]);
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("job     status"), "{text}");
         assert!(
@@ -167,5 +193,6 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("x: boom"));
+        assert!(text.contains("y: skipped: dependency `x` failed"), "{text}");
     }
 }

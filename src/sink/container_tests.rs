@@ -201,6 +201,8 @@ async fn check_jobs_checks_each_container_once_and_fails_only_its_jobs() {
         parallelism: 1,
         destination: "lake".into(),
         schema_change: crate::config::SchemaChange::Evolve,
+        depends_on: Vec::new(),
+        variables: Default::default(),
     };
     let (a, b, c) = (job("a", "raw"), job("b", "raw"), job("c", "gone"));
     let mut prepared = vec![

@@ -60,6 +60,9 @@ pub struct AuditRecord {
     /// How the source's columns differ from the last committed load's, when they do.
     #[serde(default)]
     pub schema_change: Option<SchemaDiff>,
+    /// Why a SKIPPED job did not run, e.g. "dependency `a` failed".
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// Path of the audit log under a state directory.
@@ -132,6 +135,7 @@ mod tests {
             end_time: t0 + chrono::Duration::milliseconds(1500),
             error: (status == AuditStatus::Failed).then(|| "boom\nsecond line".to_string()),
             schema_change: None,
+            reason: (status == AuditStatus::Skipped).then(|| "dependency `a` failed".to_string()),
         }
     }
 
@@ -171,6 +175,7 @@ mod tests {
             "end_time",
             "error",
             "schema_change",
+            "reason",
         ];
         want.sort();
         assert_eq!(keys, want);

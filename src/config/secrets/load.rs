@@ -169,7 +169,10 @@ pub fn parse(
             ("destinations", Value::Table(t)) => {
                 secrets.destinations = sections(&mut ctx, "destinations", t, DESTINATION_KEYS);
             }
-            ("sources" | "destinations", v) => {
+            ("variables", Value::Table(t)) => {
+                secrets.variables = variables(&mut ctx, t);
+            }
+            ("sources" | "destinations" | "variables", v) => {
                 ctx.error(
                     &top,
                     &top,
@@ -181,7 +184,7 @@ pub fn parse(
                 &top,
                 &top,
                 format!("unknown top-level table `{top}`"),
-                suggest(&top, &["sources", "destinations"]),
+                suggest(&top, &["sources", "destinations", "variables"]),
             ),
         }
     }
@@ -196,6 +199,26 @@ pub fn parse(
         resolve(&base, &mut d.federated_token_file);
     }
     Ok((secrets, ctx.issues))
+}
+
+/// `[variables]`: string values under variable names that are not built in. Messages never
+/// quote a value.
+fn variables(ctx: &mut Ctx, table: Table) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, value) in table {
+        let dotted = format!("variables.{name}");
+        let checked = crate::config::vars::check_user_name(&name).and_then(|()| match &value {
+            Value::String(v) => crate::config::vars::check_user_value(&name, v).map(|()| v),
+            v => Err(format!("`{dotted}` must be a string, not {}", v.type_str())),
+        });
+        match checked {
+            Ok(v) => {
+                out.insert(name, v.clone());
+            }
+            Err(message) => ctx.error(&dotted, &name, message),
+        }
+    }
+    out
 }
 
 pub(super) struct Ctx {

@@ -390,3 +390,22 @@ fn query_timeout_secs_is_a_positive_whole_number_of_seconds() {
     assert!(issues.is_empty());
     assert_eq!(s.sources["x"].query_timeout(), None, "default: no limit");
 }
+
+#[test]
+fn variables_are_strings_under_free_names_and_values_are_never_quoted() {
+    let text = format!(
+        "{}\n[variables]\nregion = \"emea\"\nyyyy = \"1999\"\ncount = 3\nbad = \"{PASSWORD}\\n\"\n",
+        valid()
+    );
+    let (_d, s, issues) = load_text(&text, &[]);
+    assert_eq!(s.variables.len(), 1, "{:?}", s.variables);
+    assert_eq!(s.variables["region"], "emea");
+    assert_eq!(
+        keys(&issues),
+        ["variables.bad", "variables.count", "variables.yyyy"]
+    );
+    let all: String = issues.iter().map(|i| format!("{i:?}")).collect();
+    assert_no_secret(&all);
+    assert!(all.contains("built-in"), "{all}");
+    assert!(all.contains("must be a string"), "{all}");
+}

@@ -261,3 +261,25 @@ fn numbered(b: &[u8], start: usize, prefix_len: usize, out: &mut Vec<Placeholder
     });
     i
 }
+
+/// The end of the string literal, quoted identifier, comment or word that starts at byte `i`,
+/// if one does: what the variable scanner must step over unchanged.
+pub(super) fn skip_token(d: Dialect, sql: &str, i: usize) -> Option<usize> {
+    let b = sql.as_bytes();
+    let c = *b.get(i)?;
+    let next = b.get(i + 1).copied();
+    Some(match c {
+        b'\'' => skip_quoted(b, i, b'\'', d == Dialect::MySql),
+        b'"' => skip_quoted(b, i, b'"', d == Dialect::MySql),
+        b'`' if matches!(d, Dialect::MySql | Dialect::Sqlite) => skip_quoted(b, i, b'`', false),
+        b'[' if matches!(d, Dialect::MsSql | Dialect::Sqlite) => skip_quoted(b, i, b']', false),
+        b'-' if next == Some(b'-') => skip_line(b, i),
+        b'#' if d == Dialect::MySql => skip_line(b, i),
+        b'/' if next == Some(b'*') => {
+            skip_block(b, i, matches!(d, Dialect::Postgres | Dialect::MsSql))
+        }
+        b'$' if d == Dialect::Postgres => dollar(sql, i, &mut Vec::new()),
+        _ if is_word(c, d) => word(sql, i, d),
+        _ => return None,
+    })
+}
