@@ -14,7 +14,7 @@ pub mod validate;
 pub mod workbook;
 
 pub use issue::{Issue, Location, Severity};
-pub use job::{Job, LoadType, SourceType};
+pub use job::{Job, LoadType, SourceType, TargetFormat, WriteDisposition};
 pub use secrets::Secrets;
 
 use std::path::{Path, PathBuf};

@@ -251,13 +251,15 @@ fn write_sheet(ws: &mut Worksheet) -> Result<(), XlsxError> {
         ws.set_column_width(c, column_width(name))?;
     }
     ws.set_freeze_panes(1, 0)?;
-    let lists: [(&str, &[&str]); 3] = [
+    let lists: [(&str, &[&str]); 5] = [
         (
             "source_type",
             &["PostgreSQL", "MSSQL", "Oracle", "MySQL", "SQLite"],
         ),
         ("load_type", &["FULL", "INCREMENTAL"]),
         ("enabled", &["Y", "N"]),
+        ("target_format", &["parquet", "delta"]),
+        ("write_disposition", &["append", "replace", "merge"]),
     ];
     for (name, values) in lists {
         // A warning, not a stop: aliases such as "Postgres" or "yes" are accepted too.

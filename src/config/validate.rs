@@ -2,7 +2,10 @@
 
 use crate::config::cell;
 use crate::config::issue::{self, Issue, Location, Severity};
-use crate::config::job::{DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SourceType};
+use crate::config::job::{
+    DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SourceType, TargetFormat,
+    WriteDisposition,
+};
 use crate::config::row::RowCtx;
 use crate::config::rules::{self, Problem};
 use crate::config::secrets::Secrets;
@@ -198,6 +201,9 @@ impl RowCtx<'_> {
             .text("destination")
             .unwrap_or_else(|| DEFAULT_DESTINATION.to_string());
 
+        let target_format = self.target_format();
+        let write_disposition = self.write_disposition(load_type, target_format, &primary_key);
+
         let target_container = self.text("target_container");
         let target_container = self.require("target_container", target_container, "required");
         if let Some(c) = &target_container
@@ -247,7 +253,49 @@ impl RowCtx<'_> {
             chunk_size,
             parallelism,
             destination,
+            target_format,
+            write_disposition: write_disposition?,
         })
+    }
+
+    fn target_format(&mut self) -> TargetFormat {
+        let text = self.text("target_format");
+        text.and_then(|t| match TargetFormat::parse(&t) {
+            Some(f) => Some(f),
+            None => {
+                let p = Problem::new(format!("`{}` is not a target_format", rules::shown(&t)))
+                    .hint("use parquet or delta");
+                self.error("target_format", p);
+                None
+            }
+        })
+        .unwrap_or_default()
+    }
+
+    fn write_disposition(
+        &mut self,
+        load_type: Option<LoadType>,
+        format: TargetFormat,
+        primary_key: &[String],
+    ) -> Option<WriteDisposition> {
+        let text = self.text("write_disposition");
+        let chosen = match text.map(|t| (WriteDisposition::parse(&t), t)) {
+            None => None,
+            Some((Some(d), _)) => Some(d),
+            Some((None, t)) => {
+                let p = Problem::new(format!("`{}` is not a write_disposition", rules::shown(&t)))
+                    .hint("use append, replace or merge");
+                self.error("write_disposition", p);
+                return None;
+            }
+        };
+        match rules::write_disposition(load_type?, format, chosen, !primary_key.is_empty()) {
+            Ok(d) => Some(d),
+            Err(p) => {
+                self.error("write_disposition", p);
+                None
+            }
+        }
     }
 
     fn source_type(&mut self) -> Option<SourceType> {

@@ -1,5 +1,6 @@
-//! One test per workbook rule, on sheets built in memory (header in row 1, columns A..U in
-//! the order of `COLUMNS`: job_id A, source_type B, … destination R, api_endpoint S).
+//! One test per workbook rule, on sheets built in memory (header in row 1, columns A..W in
+//! the order of `COLUMNS`: job_id A, source_type B, … destination R, api_endpoint S,
+//! target_format V, write_disposition W).
 
 use super::*;
 use crate::config::job::COLUMNS;
@@ -423,3 +424,6 @@ fn chunk_size_and_parallelism_rules() {
 
 #[path = "validate_sheet_tests.rs"]
 mod sheet;
+
+#[path = "validate_format_tests.rs"]
+mod format;

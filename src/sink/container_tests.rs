@@ -200,6 +200,8 @@ async fn check_jobs_checks_each_container_once_and_fails_only_its_jobs() {
         chunk_size: 10,
         parallelism: 1,
         destination: "lake".into(),
+        target_format: crate::config::TargetFormat::Parquet,
+        write_disposition: crate::config::WriteDisposition::Replace,
     };
     let (a, b, c) = (job("a", "raw"), job("b", "raw"), job("c", "gone"));
     let mut prepared = vec![
