@@ -55,6 +55,9 @@ pub enum JobError {
     /// Planning the window or chunks.
     #[error("{0}")]
     Plan(String),
+    /// Reading or committing a Delta table.
+    #[error("{0}")]
+    Table(#[from] crate::table::delta::DeltaError),
     /// A chunk failed.
     #[error("chunk {chunk}: {message}")]
     Chunk {
@@ -116,6 +119,10 @@ async fn execute(
         return Ok(());
     }
     let store = ctx.destination.store(&job.target_container)?;
+    if job.target_format == crate::config::TargetFormat::Delta {
+        return super::delta_job::execute(job, ctx, report, started_at, store, &layout, state)
+            .await;
+    }
     if !ctx.full_refresh {
         adopt_newer_manifest(job, ctx, &store, &layout, &mut state).await?;
     }
@@ -288,7 +295,10 @@ async fn adopt_newer_manifest(
     Ok(())
 }
 
-fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, JobError> {
+pub(super) fn new_boundary_keys(
+    plan: &JobPlan,
+    at_hi: Vec<String>,
+) -> Result<Vec<String>, JobError> {
     let Some(w) = &plan.window else {
         return Ok(Vec::new());
     };
@@ -309,7 +319,7 @@ fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, 
     Ok(keys)
 }
 
-fn fingerprint(schema: &Schema) -> String {
+pub(super) fn fingerprint(schema: &Schema) -> String {
     let text = serde_json::to_string(&manifest::schema_fields(schema)).unwrap_or_default();
     Sha256::digest(text.as_bytes())[..8]
         .iter()

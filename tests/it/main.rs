@@ -3,6 +3,7 @@
 mod azure;
 mod cli;
 mod content;
+mod delta;
 mod e2e;
 mod faults;
 mod injection;
