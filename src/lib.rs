@@ -14,3 +14,4 @@ pub mod run;
 pub mod sink;
 pub mod source;
 pub mod state;
+pub mod table;

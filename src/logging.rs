@@ -138,15 +138,20 @@ impl<'a> MakeWriter<'a> for Stderr {
     }
 }
 
+/// Libraries whose INFO events are internals (every query, every Delta snapshot and scan).
+const QUIET: &str = "sqlx=error,deltalake=warn,deltalake_core=warn,delta_kernel=warn,buoyant_kernel=warn,buoyant_kernel_engine=warn,datafusion=warn";
+
 /// Install the global subscriber: INFO and above to the daily file (when `log_dir` is given)
 /// and to stderr (warnings only when progress bars are drawn). `RUST_LOG` overrides levels.
 pub fn init(log_dir: Option<&Path>) -> io::Result<()> {
-    let filter =
-        || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=error"));
+    let filter = || {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new(format!("info,{QUIET}")))
+    };
     let stderr_level = if interactive() {
-        "warn,sqlx=error"
+        format!("warn,{QUIET}")
     } else {
-        "info,sqlx=error"
+        format!("info,{QUIET}")
     };
     let stderr_filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(stderr_level));

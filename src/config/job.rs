@@ -106,6 +106,14 @@ pub const COLUMNS: &[(&str, &str)] = &[
         "depends_on",
         "Optional. Comma-separated job_ids that must succeed in the same run before this job starts.",
     ),
+    (
+        "target_format",
+        "Optional. parquet (files + load manifests, default) or delta (a Delta Lake table).",
+    ),
+    (
+        "write_disposition",
+        "Optional. append (INCREMENTAL default), replace (FULL) or merge (INCREMENTAL, delta, primary_key).",
+    ),
 ];
 
 /// The database a job reads from.
@@ -233,6 +241,79 @@ impl fmt::Display for SchemaChange {
     }
 }
 
+/// What a job writes at its table root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetFormat {
+    /// Parquet files plus `_ingest_loads` manifests.
+    #[default]
+    Parquet,
+    /// A Delta Lake table (`_delta_log/` plus Parquet data files).
+    Delta,
+}
+
+impl TargetFormat {
+    /// Parse a workbook value, case-insensitively.
+    pub fn parse(s: &str) -> Option<TargetFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "parquet" => Some(TargetFormat::Parquet),
+            "delta" => Some(TargetFormat::Delta),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TargetFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TargetFormat::Parquet => "parquet",
+            TargetFormat::Delta => "delta",
+        })
+    }
+}
+
+/// How a load's rows meet the rows already in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteDisposition {
+    /// Add the rows (INCREMENTAL default).
+    Append,
+    /// Replace the whole table (FULL, its only choice).
+    Replace,
+    /// Update rows with a matching primary key, insert the rest (INCREMENTAL, Delta only).
+    Merge,
+}
+
+impl WriteDisposition {
+    /// Parse a workbook value, case-insensitively.
+    pub fn parse(s: &str) -> Option<WriteDisposition> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "append" => Some(WriteDisposition::Append),
+            "replace" => Some(WriteDisposition::Replace),
+            "merge" => Some(WriteDisposition::Merge),
+            _ => None,
+        }
+    }
+
+    /// The disposition a load type implies when the cell is empty.
+    pub fn default_for(load_type: LoadType) -> WriteDisposition {
+        match load_type {
+            LoadType::Full => WriteDisposition::Replace,
+            LoadType::Incremental => WriteDisposition::Append,
+        }
+    }
+}
+
+impl fmt::Display for WriteDisposition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WriteDisposition::Append => "append",
+            WriteDisposition::Replace => "replace",
+            WriteDisposition::Merge => "merge",
+        })
+    }
+}
+
 /// One validated job (a workbook row).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
@@ -275,6 +356,10 @@ pub struct Job {
     pub parallelism: usize,
     /// Destination key in secrets.
     pub destination: String,
+    /// Parquet files with manifests, or a Delta table.
+    pub target_format: TargetFormat,
+    /// Append, replace or merge (resolved from the load type when the cell is empty).
+    pub write_disposition: WriteDisposition,
     /// What to do when the source's schema changed since the last committed load.
     pub schema_change: SchemaChange,
     /// Job ids that must succeed earlier in the same run (as written; compared ignoring case).

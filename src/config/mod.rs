@@ -18,7 +18,7 @@ pub mod vars;
 pub mod workbook;
 
 pub use issue::{Issue, Location, Severity};
-pub use job::{Job, LoadType, SchemaChange, SourceType};
+pub use job::{Job, LoadType, SchemaChange, SourceType, TargetFormat, WriteDisposition};
 pub use secrets::Secrets;
 
 use std::path::{Path, PathBuf};

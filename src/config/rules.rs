@@ -2,7 +2,7 @@
 //!
 //! Each returns a [`Problem`] (message + optional hint) that the validator places at a cell.
 
-use crate::config::job::SourceType;
+use crate::config::job::{LoadType, SourceType, TargetFormat, WriteDisposition};
 use crate::config::secrets::Secrets;
 use crate::source::SourceSettings;
 
@@ -252,6 +252,41 @@ pub fn source_query(s: &str) -> Result<String, Problem> {
     Ok(s.trim()
         .trim_end_matches([';', ' ', '\t', '\r', '\n'])
         .to_string())
+}
+
+/// The write disposition a job may use: FULL only replaces; INCREMENTAL appends, or merges
+/// into a Delta table by a primary key. `None` (an empty cell) takes the load type's default.
+pub fn write_disposition(
+    load_type: LoadType,
+    format: TargetFormat,
+    chosen: Option<WriteDisposition>,
+    has_primary_key: bool,
+) -> Result<WriteDisposition, Problem> {
+    let Some(d) = chosen else {
+        return Ok(WriteDisposition::default_for(load_type));
+    };
+    match (load_type, d) {
+        (LoadType::Full, WriteDisposition::Replace) => Ok(d),
+        (LoadType::Full, _) => Err(Problem::new(format!(
+            "`{d}` does not go with load_type = FULL, which replaces the table"
+        ))
+        .hint(
+            "leave write_disposition empty or write replace; use INCREMENTAL to append or merge",
+        )),
+        (LoadType::Incremental, WriteDisposition::Replace) => Err(Problem::new(
+            "`replace` does not go with load_type = INCREMENTAL",
+        )
+        .hint("use load_type = FULL to replace the table, or append / merge")),
+        (LoadType::Incremental, WriteDisposition::Merge) if format != TargetFormat::Delta => {
+            Err(Problem::new("`merge` needs target_format = delta")
+                .hint("set target_format to delta, or use append"))
+        }
+        (LoadType::Incremental, WriteDisposition::Merge) if !has_primary_key => {
+            Err(Problem::new("`merge` needs a primary_key to match rows by")
+                .hint("fill primary_key with the key columns, e.g. order_id"))
+        }
+        (LoadType::Incremental, _) => Ok(d),
+    }
 }
 
 /// The file name of secrets.toml as the user knows it, for messages.

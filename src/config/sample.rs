@@ -271,7 +271,7 @@ fn write_template(ws: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
         ws.set_column_width(c, column_width(name))?;
     }
     ws.set_freeze_panes(1, 0)?;
-    let lists: [(&str, &[&str]); 4] = [
+    let lists: [(&str, &[&str]); 6] = [
         (
             "source_type",
             &["PostgreSQL", "MSSQL", "Oracle", "MySQL", "SQLite"],
@@ -279,6 +279,8 @@ fn write_template(ws: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
         ("load_type", &["FULL", "INCREMENTAL"]),
         ("enabled", &["Y", "N"]),
         ("schema_change", &["evolve", "fail"]),
+        ("target_format", &["parquet", "delta"]),
+        ("write_disposition", &["append", "replace", "merge"]),
     ];
     for (name, values) in lists {
         // A warning, not a stop: aliases such as "Postgres" or "yes" are accepted too.

@@ -249,3 +249,18 @@ async fn shipped_sample_matches_generator() {
 async fn regenerate_shipped_sample() {
     generate(&shipped_dir(), true).await.unwrap();
 }
+
+#[test]
+fn workbook_offers_target_format_and_write_disposition_lists() {
+    let bytes = workbook_bytes().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    for list in ["\"parquet,delta\"", "\"append,replace,merge\""] {
+        assert!(xml.contains(list), "no dropdown {list} in {xml}");
+    }
+}

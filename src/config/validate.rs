@@ -3,7 +3,8 @@
 use crate::config::cell;
 use crate::config::issue::{self, Issue, Location, Severity};
 use crate::config::job::{
-    DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SchemaChange, SourceType,
+    DEFAULT_CHUNK_SIZE, DEFAULT_DESTINATION, Job, LoadType, SchemaChange, SourceType, TargetFormat,
+    WriteDisposition,
 };
 use crate::config::row::RowCtx;
 use crate::config::rules::{self, Problem};
@@ -225,6 +226,9 @@ impl RowCtx<'_> {
         let schema_change = self.schema_change();
         let depends_on = self.depends_on();
 
+        let target_format = self.target_format();
+        let write_disposition = self.write_disposition(load_type, target_format, &primary_key);
+
         let target_container = self.text("target_container");
         let target_container = self.require("target_container", target_container, "required");
         if let Some(c) = &target_container
@@ -292,6 +296,8 @@ impl RowCtx<'_> {
             schema_change,
             depends_on,
             variables,
+            target_format,
+            write_disposition: write_disposition?,
         })
     }
 
@@ -306,6 +312,46 @@ impl RowCtx<'_> {
             self.error("schema_change", p);
             SchemaChange::default()
         })
+    }
+
+    fn target_format(&mut self) -> TargetFormat {
+        let text = self.text("target_format");
+        text.and_then(|t| match TargetFormat::parse(&t) {
+            Some(f) => Some(f),
+            None => {
+                let p = Problem::new(format!("`{}` is not a target_format", rules::shown(&t)))
+                    .hint("use parquet or delta");
+                self.error("target_format", p);
+                None
+            }
+        })
+        .unwrap_or_default()
+    }
+
+    fn write_disposition(
+        &mut self,
+        load_type: Option<LoadType>,
+        format: TargetFormat,
+        primary_key: &[String],
+    ) -> Option<WriteDisposition> {
+        let text = self.text("write_disposition");
+        let chosen = match text.map(|t| (WriteDisposition::parse(&t), t)) {
+            None => None,
+            Some((Some(d), _)) => Some(d),
+            Some((None, t)) => {
+                let p = Problem::new(format!("`{}` is not a write_disposition", rules::shown(&t)))
+                    .hint("use append, replace or merge");
+                self.error("write_disposition", p);
+                return None;
+            }
+        };
+        match rules::write_disposition(load_type?, format, chosen, !primary_key.is_empty()) {
+            Ok(d) => Some(d),
+            Err(p) => {
+                self.error("write_disposition", p);
+                None
+            }
+        }
     }
 
     fn source_type(&mut self) -> Option<SourceType> {

@@ -1,5 +1,6 @@
-//! One test per workbook rule, on sheets built in memory (header in row 1, columns A..U in
-//! the order of `COLUMNS`: job_id A, source_type B, … destination R, api_endpoint S).
+//! One test per workbook rule, on sheets built in memory (header in row 1, columns A..W in
+//! the order of `COLUMNS`: job_id A, source_type B, … destination R, api_endpoint S,
+//! target_format V, write_disposition W).
 
 use super::*;
 use crate::config::job::COLUMNS;
@@ -426,5 +427,7 @@ mod folder;
 #[path = "validate_deps_tests.rs"]
 mod deps;
 
+#[path = "validate_format_tests.rs"]
+mod format;
 #[path = "validate_vars_tests.rs"]
 mod vars;

@@ -24,6 +24,8 @@ fn job(keys: &[&str], policy: SchemaChange) -> Job {
         chunk_size: 10,
         parallelism: 1,
         destination: "lake".into(),
+        target_format: crate::config::TargetFormat::Parquet,
+        write_disposition: crate::config::WriteDisposition::Append,
         schema_change: policy,
         depends_on: Vec::new(),
         variables: Default::default(),

@@ -60,6 +60,9 @@ pub enum JobError {
     /// The source's columns changed in a way the job's `schema_change` refuses.
     #[error("{0}")]
     Drift(#[from] super::drift::DriftError),
+    /// Reading or committing a Delta table.
+    #[error("{0}")]
+    Table(#[from] crate::table::delta::DeltaError),
     /// A chunk failed.
     #[error("chunk {chunk}: {cause}")]
     Chunk {
@@ -173,6 +176,10 @@ async fn execute(
         return Ok(());
     }
     let store = ctx.destination.store(&job.target_container)?;
+    if job.target_format == crate::config::TargetFormat::Delta {
+        return super::delta_job::execute(job, ctx, report, started_at, store, &layout, state)
+            .await;
+    }
     let previous = if ctx.full_refresh {
         None
     } else {
@@ -384,7 +391,7 @@ async fn off_runtime<T: Send + 'static>(
 }
 
 /// Save a job's state and the summary of all jobs (both fsync) off the async workers.
-async fn save_state(ctx: &JobContext, state: &JobState) -> Result<(), JobError> {
+pub(super) async fn save_state(ctx: &JobContext, state: &JobState) -> Result<(), JobError> {
     let (store, state) = (ctx.state.clone(), state.clone());
     off_runtime(move || {
         store.save(&state)?;
@@ -394,7 +401,10 @@ async fn save_state(ctx: &JobContext, state: &JobState) -> Result<(), JobError> 
     Ok(())
 }
 
-fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, JobError> {
+pub(super) fn new_boundary_keys(
+    plan: &JobPlan,
+    at_hi: Vec<String>,
+) -> Result<Vec<String>, JobError> {
     let Some(w) = &plan.window else {
         return Ok(Vec::new());
     };
@@ -417,7 +427,7 @@ fn new_boundary_keys(plan: &JobPlan, at_hi: Vec<String>) -> Result<Vec<String>, 
     Ok(keys)
 }
 
-fn fingerprint(schema: &Schema) -> String {
+pub(super) fn fingerprint(schema: &Schema) -> String {
     let text = serde_json::to_string(&manifest::schema_fields(schema)).unwrap_or_default();
     Sha256::digest(text.as_bytes())[..8]
         .iter()

@@ -2,6 +2,7 @@
 
 pub mod boundary;
 pub mod chunk;
+mod delta_job;
 pub mod drift;
 pub mod job;
 pub mod plan;

@@ -65,6 +65,8 @@ fn job(id: &str) -> Job {
         chunk_size: 10,
         parallelism: 1,
         destination: "lake".into(),
+        target_format: crate::config::TargetFormat::Parquet,
+        write_disposition: crate::config::WriteDisposition::Append,
         schema_change: crate::config::SchemaChange::Evolve,
         depends_on: Vec::new(),
         variables: Default::default(),

@@ -159,37 +159,29 @@ pub(super) fn azure_client(
     {
         b = b.with_endpoint(e.clone());
     }
-    // Every branch names its credential type, so nothing falls back to the metadata endpoint
-    // unless managed identity was asked for.
+    // Every branch sets the credentials of its kind only; object_store 0.13 picks the kind from
+    // what is set, so nothing falls back to the metadata endpoint unless managed identity (no
+    // other credential) was asked for.
     b = match &cfg.auth {
-        AzureAuth::AccountKey(k) => b
-            .with_access_key(k.expose())
-            .with_credential_type("access_key"),
-        AzureAuth::Sas(t) => b
-            .with_config(
-                object_store::azure::AzureConfigKey::SasKey,
-                t.expose().trim_start_matches('?'),
-            )
-            .with_credential_type("sas_token"),
+        AzureAuth::AccountKey(k) => b.with_access_key(k.expose()),
+        AzureAuth::Sas(t) => b.with_config(
+            object_store::azure::AzureConfigKey::SasKey,
+            t.expose().trim_start_matches('?'),
+        ),
         AzureAuth::ServicePrincipal {
             tenant_id,
             client_id,
             client_secret,
-        } => b
-            .with_client_secret_authorization(
-                client_id.as_str(),
-                client_secret.expose(),
-                tenant_id.as_str(),
-            )
-            .with_credential_type("client_secret"),
-        AzureAuth::ManagedIdentity { client_id } => {
-            let b = b.with_credential_type("managed_identity");
-            match client_id {
-                Some(c) => b.with_client_id(c.as_str()),
-                None => b,
-            }
-        }
-        AzureAuth::AzureCli => b.with_use_azure_cli(true).with_credential_type("azure_cli"),
+        } => b.with_client_secret_authorization(
+            client_id.as_str(),
+            client_secret.expose(),
+            tenant_id.as_str(),
+        ),
+        AzureAuth::ManagedIdentity { client_id } => match client_id {
+            Some(c) => b.with_client_id(c.as_str()),
+            None => b,
+        },
+        AzureAuth::AzureCli => b.with_use_azure_cli(true),
         AzureAuth::WorkloadIdentity {
             tenant_id,
             client_id,
@@ -197,15 +189,13 @@ pub(super) fn azure_client(
         } => b
             .with_tenant_id(tenant_id.as_str())
             .with_client_id(client_id.as_str())
-            .with_federated_token_file(token_file.to_string_lossy())
-            .with_credential_type("workload_identity"),
+            .with_federated_token_file(token_file.to_string_lossy()),
         AzureAuth::Emulator => match &cfg.endpoint {
             // object_store's emulator mode only reads AZURITE_BLOB_STORAGE_URL; with an
             // explicit endpoint, talk to it path-style with the development key instead.
             Some(e) => b
                 .with_endpoint(emulator_service(e, &cfg.account))
-                .with_access_key(EMULATOR_KEY)
-                .with_credential_type("access_key"),
+                .with_access_key(EMULATOR_KEY),
             None => b.with_use_emulator(true).with_access_key(EMULATOR_KEY),
         },
     };

@@ -34,6 +34,7 @@ fn manifest(job: &str, load_id: &str, load_type: LoadType, file_ids: &[&str]) ->
             path: layout(Some(job)).data_path(load_id, f).to_string(),
             rows: 1,
             bytes: 3,
+            stats: None,
         })
         .collect();
     Manifest {

@@ -168,9 +168,7 @@ impl<'a> Checker<'a> {
         {
             request.headers_mut().insert("content-length", zero);
         }
-        AzureAuthorizer::new(&credential, &self.cfg.account)
-            .try_authorize(&mut request)
-            .map_err(|e| unreachable("cannot sign the request", &e))?;
+        AzureAuthorizer::new(&credential, &self.cfg.account).authorize(&mut request);
         let response = self
             .http
             .execute(request)

@@ -21,6 +21,7 @@ fn manifest(load_id: &str, load_type: LoadType, file_ids: &[&str]) -> Manifest {
             path: l.data_path(load_id, f).to_string(),
             rows: 5,
             bytes: 3,
+            stats: None,
         })
         .collect();
     Manifest {

@@ -73,6 +73,42 @@ pub struct FileEntry {
     pub rows: u64,
     /// Size of the file in bytes.
     pub bytes: u64,
+    /// What the Parquet footer says about the columns (not written to manifests).
+    #[serde(skip)]
+    pub stats: Option<FileStats>,
+}
+
+/// Column statistics of a finished file, read from its Parquet footer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileStats {
+    /// NULLs per top-level column (columns whose row groups all report a count).
+    pub null_counts: Vec<(String, u64)>,
+}
+
+impl FileStats {
+    /// Sum the NULL counts of each top-level leaf column over the row groups.
+    pub fn from_metadata(meta: &parquet::file::metadata::ParquetMetaData) -> FileStats {
+        let mut totals: Vec<(String, Option<u64>)> = Vec::new();
+        for (i, rg) in meta.row_groups().iter().enumerate() {
+            for (c, col) in rg.columns().iter().enumerate() {
+                let parts = col.column_path().parts();
+                let count = col.statistics().and_then(|s| s.null_count_opt());
+                if i == 0 {
+                    let name = (parts.len() == 1).then(|| parts[0].clone());
+                    totals.push((name.unwrap_or_default(), count));
+                } else if let Some(t) = totals.get_mut(c) {
+                    t.1 = t.1.zip(count).map(|(a, b)| a + b);
+                }
+            }
+        }
+        FileStats {
+            null_counts: totals
+                .into_iter()
+                .filter(|(name, _)| !name.is_empty())
+                .filter_map(|(name, n)| n.map(|n| (name, n)))
+                .collect(),
+        }
+    }
 }
 
 /// The file currently being written.
@@ -224,7 +260,8 @@ impl ChunkWriter {
 
 /// Finish a file: footer written, upload completed.
 async fn close(mut file: OpenFile) -> Result<FileEntry, SinkError> {
-    file.writer
+    let meta = file
+        .writer
         .finish()
         .await
         .map_err(|e| SinkError::parquet(&file.path, &e))?;
@@ -232,6 +269,7 @@ async fn close(mut file: OpenFile) -> Result<FileEntry, SinkError> {
         path: file.path.to_string(),
         rows: file.rows,
         bytes: file.writer.bytes_written() as u64,
+        stats: Some(FileStats::from_metadata(&meta)),
     })
 }
 

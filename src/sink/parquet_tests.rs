@@ -97,6 +97,17 @@ async fn three_batches_round_trip(store: Arc<dyn ObjectStore>) {
     assert_eq!(f.rows, 30);
     let meta = store.head(&Path::from(f.path.as_str())).await.unwrap();
     assert_eq!(f.bytes, meta.size, "FileEntry.bytes is the object size");
+    let nulls = |c: &str, n: u64| (c.to_string(), n);
+    assert_eq!(
+        f.stats.as_ref().map(|s| s.null_counts.clone()),
+        Some(vec![
+            nulls("id", 0),
+            nulls("name", 10),
+            nulls("ts_utc", 0),
+            nulls("ts_local", 0)
+        ]),
+        "NULL counts summed over the three row groups, from the footer"
+    );
 
     let (bytes, out) = read(&store, &f.path).await;
     assert_eq!(concat(&out), concat(&input));

@@ -278,7 +278,6 @@ fn local_store(
     std::fs::create_dir_all(&folder).map_err(|e| folder_err(&e))?;
     let fs = LocalFileSystem::new_with_prefix(&folder)
         .map_err(|e| folder_err(&e))?
-        .with_fsync(true)
         .with_automatic_cleanup(true);
     Ok(Arc::new(fs))
 }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod content;
 mod decimal_cursor;
+mod delta;
 mod deps_vars;
 mod discover;
 mod discover_db;

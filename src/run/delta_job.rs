@@ -1,0 +1,193 @@
+//! One job into a Delta table (`target_format = delta`): adopt what the table says the job
+//! last committed, plan, extract with the same streaming writer, then one Delta commit and the
+//! local state. The table is the truth: local state is a cache of its last commit.
+
+use super::chunk::extract_all;
+use super::job::{JobContext, JobError, fingerprint, new_boundary_keys};
+use super::plan::plan;
+use super::summary::JobReport;
+use crate::config::{Job, LoadType, WriteDisposition};
+use crate::plan::{CursorValue, Watermark};
+use crate::sink::layout::{TableLayout, new_load_id};
+use crate::sink::manifest::ManifestWindow;
+use crate::state::store::{JobState, STATE_VERSION};
+use crate::table::delta::{self, DeltaError, DeltaTarget, Head, LoadInfo};
+use chrono::Utc;
+use object_store::ObjectStore;
+use std::sync::Arc;
+
+/// Load one job into its Delta table (the destination is open, not a dry run).
+pub(super) async fn execute(
+    job: &Job,
+    ctx: &JobContext,
+    report: &mut JobReport,
+    started_at: chrono::DateTime<Utc>,
+    store: Arc<dyn ObjectStore>,
+    layout: &TableLayout,
+    mut state: Option<JobState>,
+) -> Result<(), JobError> {
+    if job.write_disposition == WriteDisposition::Merge {
+        return Err(DeltaError::MergeNotBuilt.into());
+    }
+    let mut table = DeltaTarget::open(
+        &ctx.destination,
+        &job.target_container,
+        store.clone(),
+        layout,
+    )
+    .await?;
+    let head = table.head(&job.job_id).await?;
+    if !ctx.full_refresh {
+        adopt_newer_commit(job, ctx, head.as_ref(), &mut state).await?;
+    }
+    let stored = if ctx.full_refresh {
+        None
+    } else {
+        state.as_ref()
+    };
+    let plan = plan(job, ctx.source.as_ref(), stored).await?;
+    // Refuse columns Delta cannot hold before reading a row.
+    delta::delta_schema(&plan.schema)?;
+    report.watermark_from = plan
+        .window
+        .as_ref()
+        .and_then(|w| w.lo.as_ref())
+        .map(|v| v.to_text());
+    report.watermark = stored
+        .and_then(|s| s.watermark.as_ref())
+        .map(|w| w.value.clone());
+    let load_type = if ctx.full_refresh {
+        LoadType::Full
+    } else {
+        job.load_type
+    };
+    if plan.empty && load_type == LoadType::Incremental {
+        tracing::info!("{}: no new rows", job.job_id);
+        return Ok(());
+    }
+    let load_id = new_load_id(Utc::now());
+    let loaded = extract_all(job, ctx, &store, layout, &load_id, &plan).await?;
+    report.rows_extracted = loaded.rows_extracted;
+    report.rows = loaded.rows_written;
+    report.files = loaded.files.len() as u64;
+    report.bytes = loaded.files.iter().map(|f| f.bytes).sum();
+    if load_type == LoadType::Incremental && loaded.rows_written == 0 {
+        tracing::info!("{}: no new rows", job.job_id);
+        return Ok(());
+    }
+    let boundary_keys = new_boundary_keys(&plan, loaded.at_hi)?;
+    let info = LoadInfo {
+        job_id: job.job_id.clone(),
+        seq: head.as_ref().map_or(0, |h| h.seq) + 1,
+        load_id: load_id.clone(),
+        load_type,
+        source: job.source_name.clone(),
+        table: job.output_table().to_string(),
+        window: plan.window.as_ref().map(|w| ManifestWindow {
+            column: w.column.clone(),
+            kind: w.hi.kind(),
+            from: w.lo.as_ref().map(CursorValue::to_text),
+            to: Some(w.hi.to_text()),
+        }),
+        boundary_keys: boundary_keys.clone(),
+        rows: loaded.rows_written,
+        files: loaded.files.len(),
+        started_at,
+        finished_at: Utc::now(),
+    };
+    // The commit: one Delta version makes the load visible; state is a local copy of it.
+    let version = table
+        .commit(
+            &info,
+            &plan.schema,
+            &loaded.files,
+            load_type == LoadType::Full,
+        )
+        .await?;
+    tracing::info!(
+        "{}: committed load {} as version {version} of the Delta table",
+        job.job_id,
+        info.seq
+    );
+    report.load_id = Some(load_id.clone());
+    let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
+    let new_state = JobState {
+        version: STATE_VERSION,
+        job_id: job.job_id.clone(),
+        load_type: job.load_type,
+        watermark: plan
+            .window
+            .as_ref()
+            .map(|w| Watermark::new(w.column.clone(), &w.hi)),
+        boundary_keys,
+        last_load_id: Some(load_id.clone()),
+        last_success_at: Some(Utc::now()),
+        rows_loaded_total: previous_total + info.rows,
+        schema_fingerprint: Some(fingerprint(&plan.schema)),
+    };
+    super::job::save_state(ctx, &new_state)
+        .await
+        .map_err(|e| match e {
+            JobError::State(source) => JobError::StateNotSaved {
+                load_id: format!("{load_id} (Delta version {version})"),
+                source,
+            },
+            other => other,
+        })?;
+    report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
+    Ok(())
+}
+
+/// A crash between the Delta commit and the state write (or a lost `metadata/` folder) leaves
+/// local state behind the table: take the watermark and boundary keys of the job's last
+/// commit, so its window is not loaded twice.
+async fn adopt_newer_commit(
+    job: &Job,
+    ctx: &JobContext,
+    head: Option<&Head>,
+    state: &mut Option<JobState>,
+) -> Result<(), JobError> {
+    let Some(head) = head else {
+        return Ok(());
+    };
+    let Some(info) = &head.info else {
+        tracing::warn!(
+            "{}: the table's txn version is {} but its commitInfo is not among the last commits; using local state",
+            job.job_id,
+            head.seq
+        );
+        return Ok(());
+    };
+    let known = state.as_ref().and_then(|s| s.last_load_id.clone());
+    if known.as_ref().is_some_and(|id| *id >= info.load_id) {
+        return Ok(());
+    }
+    tracing::warn!(
+        "{}: adopting load {} (Delta version {}, txn {}) found in the table (newer than local state)",
+        job.job_id,
+        info.load_id,
+        head.version,
+        head.seq
+    );
+    let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
+    let adopted = JobState {
+        version: STATE_VERSION,
+        job_id: job.job_id.clone(),
+        load_type: job.load_type,
+        watermark: info.window.as_ref().and_then(|w| {
+            w.to.as_ref().map(|to| Watermark {
+                column: w.column.clone(),
+                kind: w.kind,
+                value: to.clone(),
+            })
+        }),
+        boundary_keys: info.boundary_keys.clone(),
+        last_load_id: Some(info.load_id.clone()),
+        last_success_at: Some(info.finished_at),
+        rows_loaded_total: previous_total + info.rows,
+        schema_fingerprint: None,
+    };
+    super::job::save_state(ctx, &adopted).await?;
+    *state = Some(adopted);
+    Ok(())
+}

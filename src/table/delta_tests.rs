@@ -1,0 +1,60 @@
+use super::*;
+use deltalake::kernel::{DataType as DeltaType, PrimitiveType};
+
+fn field(name: &str, t: DataType) -> Field {
+    Field::new(name, t, true)
+}
+
+#[test]
+fn naive_timestamps_become_timestamp_ntz_and_aware_ones_timestamp() {
+    let s = Schema::new(vec![
+        field("local", DataType::Timestamp(TimeUnit::Microsecond, None)),
+        field(
+            "utc",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        ),
+        field("amount", DataType::Decimal128(38, 9)),
+        field("id", DataType::Int64),
+    ]);
+    let d = delta_schema(&s).unwrap();
+    let types: Vec<DeltaType> = d.fields().map(|f| f.data_type().clone()).collect();
+    assert_eq!(types[0], DeltaType::Primitive(PrimitiveType::TimestampNtz));
+    assert_eq!(types[1], DeltaType::Primitive(PrimitiveType::Timestamp));
+    assert_eq!(types[3], DeltaType::Primitive(PrimitiveType::Long));
+}
+
+#[test]
+fn types_delta_cannot_hold_are_refused_naming_the_column() {
+    let cases = [
+        (DataType::UInt64, "signed integers"),
+        (DataType::UInt8, "signed integers"),
+        (DataType::Time64(TimeUnit::Microsecond), "time-of-day"),
+        (DataType::Duration(TimeUnit::Microsecond), "interval"),
+        (DataType::Decimal256(65, 30), "38 digits"),
+        (
+            DataType::Timestamp(TimeUnit::Nanosecond, None),
+            "microsecond",
+        ),
+    ];
+    for (t, why) in cases {
+        let s = Schema::new(vec![
+            field("id", DataType::Int64),
+            field("bad col", t.clone()),
+        ]);
+        let e = delta_schema(&s).unwrap_err().to_string();
+        assert!(
+            e.contains("column `bad col`") && e.contains(why),
+            "{t}: {e}"
+        );
+    }
+}
+
+#[test]
+fn column_changes_are_detected_by_name_and_type() {
+    let a = delta_schema(&Schema::new(vec![field("id", DataType::Int64)])).unwrap();
+    let b = delta_schema(&Schema::new(vec![Field::new("id", DataType::Int64, false)])).unwrap();
+    let c = delta_schema(&Schema::new(vec![field("id", DataType::Int32)])).unwrap();
+    assert!(same_columns(&a, &b), "nullability alone is no change");
+    assert!(!same_columns(&a, &c));
+    assert!(column_diff(&a, &c).contains("load: id integer"));
+}

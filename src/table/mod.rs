@@ -1,0 +1,7 @@
+//! Table formats: how a job's loads become one table readers see whole.
+//!
+//! `delta` writes Delta Lake tables through delta-rs. The Parquet + `_ingest_loads` manifest
+//! format still lives in `sink/manifest.rs` and `run/job.rs`; it moves here behind one trait
+//! once both formats are in place (ARCHITECTURE.md, "Where the house goes next", item 1).
+
+pub mod delta;
