@@ -3,7 +3,7 @@
 //! local state. The table is the truth: local state is a cache of its last commit.
 
 use super::chunk::extract_all;
-use super::job::{JobContext, JobError, fingerprint, new_boundary_keys};
+use super::job::{CommittedLoad, JobContext, JobError, fingerprint, new_boundary_keys};
 use super::plan::plan;
 use super::summary::JobReport;
 use crate::config::{Job, LoadType, WriteDisposition};
@@ -158,36 +158,21 @@ async fn adopt_newer_commit(
         );
         return Ok(());
     };
-    let known = state.as_ref().and_then(|s| s.last_load_id.clone());
-    if known.as_ref().is_some_and(|id| *id >= info.load_id) {
-        return Ok(());
-    }
-    tracing::warn!(
-        "{}: adopting load {} (Delta version {}, txn {}) found in the table (newer than local state)",
-        job.job_id,
-        info.load_id,
-        head.version,
-        head.seq
-    );
-    let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
-    let adopted = JobState {
-        version: STATE_VERSION,
-        job_id: job.job_id.clone(),
-        load_type: job.load_type,
-        watermark: info.window.as_ref().and_then(|w| {
-            w.to.as_ref().map(|to| Watermark {
-                column: w.column.clone(),
-                kind: w.kind,
-                value: to.clone(),
-            })
-        }),
-        boundary_keys: info.boundary_keys.clone(),
-        last_load_id: Some(info.load_id.clone()),
-        last_success_at: Some(info.finished_at),
-        rows_loaded_total: previous_total + info.rows,
-        schema_fingerprint: None,
-    };
-    super::job::save_state(ctx, &adopted).await?;
-    *state = Some(adopted);
-    Ok(())
+    super::job::adopt_load(
+        job,
+        ctx,
+        state,
+        CommittedLoad {
+            load_id: &info.load_id,
+            window: info.window.as_ref(),
+            boundary_keys: &info.boundary_keys,
+            finished_at: info.finished_at,
+            rows: info.rows,
+        },
+        &format!(
+            "(Delta version {}, txn {}) found in the table",
+            head.version, head.seq
+        ),
+    )
+    .await
 }

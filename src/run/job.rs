@@ -349,36 +349,77 @@ async fn adopt_newer_manifest(
     let Some(m) = manifest::latest(store.as_ref(), layout, &job.job_id).await? else {
         return Ok(None);
     };
+    adopt_load(
+        job,
+        ctx,
+        state,
+        CommittedLoad {
+            load_id: &m.load_id,
+            window: m.window.as_ref(),
+            boundary_keys: &m.boundary_keys,
+            finished_at: m.finished_at,
+            rows: m.rows,
+        },
+        "found in the destination",
+    )
+    .await?;
+    Ok(Some(m))
+}
+
+/// What a committed load (a manifest, a Delta commit) says about its job's state.
+pub(super) struct CommittedLoad<'a> {
+    /// The load.
+    pub load_id: &'a str,
+    /// Its cursor window (INCREMENTAL).
+    pub window: Option<&'a ManifestWindow>,
+    /// Hashes of the keys of its rows at the window's upper bound.
+    pub boundary_keys: &'a [String],
+    /// When its last file was durable.
+    pub finished_at: chrono::DateTime<Utc>,
+    /// Rows it wrote.
+    pub rows: u64,
+}
+
+/// A crash between a commit and the state write (or a lost `metadata/` folder) leaves local
+/// state behind the table: take the committed load's watermark and keys, so its window is not
+/// loaded twice. Nothing happens when local state already knows the load.
+pub(super) async fn adopt_load(
+    job: &Job,
+    ctx: &JobContext,
+    state: &mut Option<JobState>,
+    load: CommittedLoad<'_>,
+    found_in: &str,
+) -> Result<(), JobError> {
     let known = state.as_ref().and_then(|s| s.last_load_id.clone());
-    if known.as_ref().is_some_and(|id| *id >= m.load_id) {
-        return Ok(Some(m));
+    if known.as_deref().is_some_and(|id| id >= load.load_id) {
+        return Ok(());
     }
     tracing::warn!(
-        "{}: adopting load {} found in the destination (newer than local state)",
+        "{}: adopting load {} {found_in} (newer than local state)",
         job.job_id,
-        m.load_id
+        load.load_id
     );
     let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
     let adopted = JobState {
         version: STATE_VERSION,
         job_id: job.job_id.clone(),
         load_type: job.load_type,
-        watermark: m.window.as_ref().and_then(|w| {
+        watermark: load.window.and_then(|w| {
             w.to.as_ref().map(|to| Watermark {
                 column: w.column.clone(),
                 kind: w.kind,
                 value: to.clone(),
             })
         }),
-        boundary_keys: m.boundary_keys.clone(),
-        last_load_id: Some(m.load_id.clone()),
-        last_success_at: Some(m.finished_at),
-        rows_loaded_total: previous_total + m.rows,
+        boundary_keys: load.boundary_keys.to_vec(),
+        last_load_id: Some(load.load_id.to_string()),
+        last_success_at: Some(load.finished_at),
+        rows_loaded_total: previous_total + load.rows,
         schema_fingerprint: None,
     };
     save_state(ctx, &adopted).await?;
     *state = Some(adopted);
-    Ok(Some(m))
+    Ok(())
 }
 
 /// Run file work that reads or fsyncs on a blocking thread, off the async workers.
