@@ -13,60 +13,145 @@ pub(super) const EMULATOR_ACCOUNT: &str = "devstoreaccount1";
 const EMULATOR_KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-/// Pick the one auth kind of a section; zero or several is an error message.
-pub(super) fn azure_auth(s: &DestinationSecret) -> Result<AzureAuth, String> {
-    let mut found: Vec<AzureAuth> = Vec::new();
-    let need = |v: &Option<String>, key: &str, kind: &str| -> Result<String, String> {
-        v.clone()
-            .filter(|x| !x.trim().is_empty())
-            .ok_or_else(|| format!("{kind} needs `{key}`"))
+/// A rule a `[destinations.x]` section breaks: the key it is about (empty: the whole section),
+/// what is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionProblem {
+    /// The key, or `""` for the section.
+    pub key: &'static str,
+    /// What is wrong, naming the section.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+/// Every rule of a destination section in one place: validation reports each problem at its
+/// key, and [`super::store::Destination::from_secret`] refuses a section that has any.
+pub fn destination_problems(name: &str, s: &DestinationSecret) -> Vec<SectionProblem> {
+    let section = format!("destinations.{name}");
+    let problem = |key, message: String| SectionProblem {
+        key,
+        message,
+        hint: None,
+    };
+    let mut out = Vec::new();
+    if s.path.is_some() {
+        if s.storage_account_name.is_some() {
+            out.push(problem(
+                "path",
+                format!("[{section}] has both `path` (local folder) and `storage_account_name` (ADLS); keep one"),
+            ));
+        }
+        return out;
+    }
+    if s.storage_account_name.is_none() && s.use_emulator != Some(true) {
+        out.push(problem(
+            "storage_account_name",
+            format!("[{section}] needs `storage_account_name` (ADLS) or `path` (local folder)"),
+        ));
+    }
+    if let Err(auth) = azure_auth(&section, s) {
+        out.extend(auth);
+    }
+    if s.part_size_mib.is_some_and(|m| !(1..=4000).contains(&m)) {
+        out.push(problem(
+            "part_size_mib",
+            format!("[{section}] `part_size_mib` must be 1 to 4000"),
+        ));
+    }
+    if s.upload_concurrency == Some(0) {
+        out.push(problem(
+            "upload_concurrency",
+            format!("[{section}] `upload_concurrency` must be at least 1"),
+        ));
+    }
+    if s.retry_timeout_secs == Some(0) {
+        out.push(problem(
+            "retry_timeout_secs",
+            format!("[{section}] `retry_timeout_secs` must be at least 1"),
+        ));
+    }
+    out
+}
+
+/// Pick the one auth kind of a section (`section` = `destinations.x`); none, several, or one
+/// missing a key it needs are the problems.
+pub(super) fn azure_auth(
+    section: &str,
+    s: &DestinationSecret,
+) -> Result<AzureAuth, Vec<SectionProblem>> {
+    let mut found: Vec<(&str, AzureAuth)> = Vec::new();
+    let mut missing = Vec::new();
+    let mut need = |v: &Option<String>, key: &'static str| -> String {
+        let value = v.clone().filter(|x| !x.trim().is_empty());
+        if value.is_none() {
+            missing.push(SectionProblem {
+                key,
+                message: format!(
+                    "[{section}] needs `{key}` for service principal or workload identity auth"
+                ),
+                hint: None,
+            });
+        }
+        value.unwrap_or_default()
     };
     if let Some(k) = &s.storage_account_key {
-        found.push(AzureAuth::AccountKey(k.clone()));
+        found.push(("storage_account_key", AzureAuth::AccountKey(k.clone())));
     }
     if let Some(t) = &s.sas_token {
-        found.push(AzureAuth::Sas(t.clone()));
+        found.push(("sas_token", AzureAuth::Sas(t.clone())));
     }
     if let Some(secret) = &s.client_secret {
-        found.push(AzureAuth::ServicePrincipal {
-            tenant_id: need(&s.tenant_id, "tenant_id", "`client_secret`")?,
-            client_id: need(&s.client_id, "client_id", "`client_secret`")?,
+        let auth = AzureAuth::ServicePrincipal {
+            tenant_id: need(&s.tenant_id, "tenant_id"),
+            client_id: need(&s.client_id, "client_id"),
             client_secret: secret.clone(),
-        });
+        };
+        found.push(("client_secret (service principal)", auth));
     }
     if let Some(file) = &s.federated_token_file {
-        found.push(AzureAuth::WorkloadIdentity {
-            tenant_id: need(&s.tenant_id, "tenant_id", "`federated_token_file`")?,
-            client_id: need(&s.client_id, "client_id", "`federated_token_file`")?,
+        let auth = AzureAuth::WorkloadIdentity {
+            tenant_id: need(&s.tenant_id, "tenant_id"),
+            client_id: need(&s.client_id, "client_id"),
             token_file: file.clone(),
-        });
+        };
+        found.push(("federated_token_file (workload identity)", auth));
     }
     if s.use_managed_identity == Some(true) {
-        found.push(AzureAuth::ManagedIdentity {
-            client_id: s.client_id.clone().filter(|c| !c.trim().is_empty()),
-        });
+        let client_id = s.client_id.clone().filter(|c| !c.trim().is_empty());
+        found.push((
+            "use_managed_identity",
+            AzureAuth::ManagedIdentity { client_id },
+        ));
     }
     if s.use_azure_cli == Some(true) {
-        found.push(AzureAuth::AzureCli);
+        found.push(("use_azure_cli", AzureAuth::AzureCli));
     }
     if s.use_emulator == Some(true) {
-        found.push(AzureAuth::Emulator);
+        found.push(("use_emulator", AzureAuth::Emulator));
     }
+    missing.dedup();
+    let hint = "set exactly one of storage_account_key, sas_token, tenant_id+client_id+client_secret, \
+                use_managed_identity, use_azure_cli, federated_token_file, use_emulator";
+    let section_problem = |message: String| SectionProblem {
+        key: "",
+        message,
+        hint: Some(hint.to_string()),
+    };
     match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(
-            "no authentication set: give one of `storage_account_key`, `sas_token`, \
-             `tenant_id`+`client_id`+`client_secret`, `use_managed_identity = true`, \
-             `use_azure_cli = true`, `tenant_id`+`client_id`+`federated_token_file`, \
-             `use_emulator = true`"
-                .to_string(),
-        ),
+        0 => Err(vec![section_problem(format!(
+            "[{section}] has no authentication"
+        ))]),
+        1 if missing.is_empty() => Ok(found.remove(0).1),
+        1 => Err(missing),
         _ => {
-            let kinds: Vec<&str> = found.iter().map(AzureAuth::kind).collect();
-            Err(format!(
-                "several authentication methods set ({}): keep exactly one",
+            let kinds: Vec<&str> = found.iter().map(|(k, _)| *k).collect();
+            let mut all = vec![section_problem(format!(
+                "[{section}] has several authentication kinds: {}",
                 kinds.join(", ")
-            ))
+            ))];
+            all.extend(missing);
+            Err(all)
         }
     }
 }

@@ -5,7 +5,7 @@
 //! [`manifest`] records each load (the manifest is the commit) and [`cleanup`] removes what a
 //! job no longer needs afterwards (only ever that job's own files).
 
-mod azure;
+pub mod azure;
 pub mod cleanup;
 pub mod container;
 pub mod error;

@@ -1,6 +1,6 @@
 //! Destinations: a local folder or an ADLS Gen2 account, opened as an `Arc<dyn ObjectStore>`.
 
-use super::azure::{EMULATOR_ACCOUNT, azure_auth, azure_store};
+use super::azure::{EMULATOR_ACCOUNT, azure_auth, azure_store, destination_problems};
 use crate::config::secrets::{DestinationSecret, Secret};
 use object_store::local::LocalFileSystem;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -122,19 +122,22 @@ impl Destination {
             destination: name.to_string(),
             message,
         };
+        if let Some(first) = destination_problems(name, s).into_iter().next() {
+            return Err(err(first.message));
+        }
         if let Some(root) = &s.path {
-            if s.storage_account_name.is_some() {
-                return Err(err(
-                    "set either `path` (local folder) or `storage_account_name` (Azure), not both"
-                        .into(),
-                ));
-            }
             return Ok(Destination::Local {
                 name: name.to_string(),
                 root: root.clone(),
             });
         }
-        let auth = azure_auth(s).map_err(err)?;
+        let auth = azure_auth(&format!("destinations.{name}"), s).map_err(|problems| {
+            err(problems
+                .into_iter()
+                .next()
+                .map(|p| p.message)
+                .unwrap_or_default())
+        })?;
         let account = match (&s.storage_account_name, &auth) {
             (Some(a), _) if !a.trim().is_empty() => a.trim().to_string(),
             (_, AzureAuth::Emulator) => EMULATOR_ACCOUNT.to_string(),
@@ -145,21 +148,10 @@ impl Destination {
             }
         };
         let part_mib = s.part_size_mib.unwrap_or(DEFAULT_PART_SIZE as u64 / MIB);
-        if !(1..=4000).contains(&part_mib) {
-            return Err(err(format!(
-                "`part_size_mib` = {part_mib} is out of range (1 to 4000)"
-            )));
-        }
         let upload_concurrency = s
             .upload_concurrency
             .unwrap_or(DEFAULT_UPLOAD_CONCURRENCY as u32);
-        if upload_concurrency == 0 {
-            return Err(err("`upload_concurrency` must be at least 1".into()));
-        }
         let retry_secs = s.retry_timeout_secs.unwrap_or(180);
-        if retry_secs == 0 {
-            return Err(err("`retry_timeout_secs` must be at least 1".into()));
-        }
         let cfg = AzureConfig {
             account,
             container: s.container_name.clone().filter(|c| !c.trim().is_empty()),

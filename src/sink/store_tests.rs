@@ -92,7 +92,7 @@ fn several_auth_kinds_is_an_error() {
         .unwrap_err()
         .to_string();
     assert!(m.contains("destination `adls`"), "{m}");
-    assert!(m.contains("account key, Azure CLI"), "{m}");
+    assert!(m.contains("storage_account_key, use_azure_cli"), "{m}");
     assert!(!m.contains("sEcReTkEy"), "{m}");
 }
 

@@ -33,82 +33,12 @@ pub(super) fn check_source(ctx: &mut Ctx, name: &str, s: &SourceSecret) {
 }
 
 pub(super) fn check_destination(ctx: &mut Ctx, name: &str, d: &DestinationSecret) {
-    let section = format!("destinations.{name}");
-    if d.path.is_some() {
-        if d.storage_account_name.is_some() {
-            ctx.error(
-                &format!("{section}.path"),
-                "path",
-                format!("[{section}] has both `path` (local folder) and `storage_account_name` (ADLS); keep one"),
-            );
-        }
-        return;
-    }
-    let emulator = d.use_emulator == Some(true);
-    if d.storage_account_name.is_none() && !emulator {
-        ctx.push(
-            Severity::Error,
-            &format!("{section}.storage_account_name"),
-            "storage_account_name",
-            format!("[{section}] needs `storage_account_name` (ADLS) or `path` (local folder)"),
-            None,
-        );
-    }
-    let mut kinds = Vec::new();
-    if d.storage_account_key.is_some() {
-        kinds.push("storage_account_key");
-    }
-    if d.sas_token.is_some() {
-        kinds.push("sas_token");
-    }
-    if d.client_secret.is_some() {
-        kinds.push("client_secret (service principal)");
-    }
-    if d.use_managed_identity == Some(true) {
-        kinds.push("use_managed_identity");
-    }
-    if d.use_azure_cli == Some(true) {
-        kinds.push("use_azure_cli");
-    }
-    if d.federated_token_file.is_some() {
-        kinds.push("federated_token_file (workload identity)");
-    }
-    if emulator {
-        kinds.push("use_emulator");
-    }
-    let hint = "set exactly one of storage_account_key, sas_token, tenant_id+client_id+client_secret, \
-                use_managed_identity, use_azure_cli, federated_token_file, use_emulator";
-    match kinds.len() {
-        0 => ctx.push(
-            Severity::Error,
-            &section,
-            "",
-            format!("[{section}] has no authentication"),
-            Some(hint.into()),
-        ),
-        1 => {}
-        _ => ctx.push(
-            Severity::Error,
-            &section,
-            "",
-            format!(
-                "[{section}] has several authentication kinds: {}",
-                kinds.join(", ")
-            ),
-            Some(hint.into()),
-        ),
-    }
-    if d.client_secret.is_some() || d.federated_token_file.is_some() {
-        for (key, v) in [("tenant_id", &d.tenant_id), ("client_id", &d.client_id)] {
-            if v.is_none() {
-                ctx.error(
-                    &format!("{section}.{key}"),
-                    key,
-                    format!(
-                        "[{section}] needs `{key}` for service principal or workload identity auth"
-                    ),
-                );
-            }
-        }
+    // The rules live with the destination, which refuses the same section when it is built.
+    for p in crate::sink::azure::destination_problems(name, d) {
+        let at = match p.key {
+            "" => format!("destinations.{name}"),
+            key => format!("destinations.{name}.{key}"),
+        };
+        ctx.push(Severity::Error, &at, p.key, p.message, p.hint);
     }
 }

@@ -409,3 +409,28 @@ fn variables_are_strings_under_free_names_and_values_are_never_quoted() {
     assert!(all.contains("built-in"), "{all}");
     assert!(all.contains("must be a string"), "{all}");
 }
+
+#[test]
+fn destination_rules_are_reported_at_their_keys_by_validation() {
+    // The same rules refuse the section when the destination is built (one place for both).
+    let text = "[destinations.a]\nstorage_account_name = \"acct\"\nuse_azure_cli = true\n\
+                part_size_mib = 0\nupload_concurrency = 0\n\
+                [destinations.b]\nstorage_account_name = \"acct\"\nclient_secret = \"x\"\n";
+    let (_d, s, issues) = load_text(text, &[]);
+    let mut bad = keys(&issues);
+    bad.sort();
+    assert_eq!(
+        bad,
+        [
+            "destinations.a.part_size_mib",
+            "destinations.a.upload_concurrency",
+            "destinations.b.client_id",
+            "destinations.b.tenant_id"
+        ],
+        "{issues:#?}"
+    );
+    for name in ["a", "b"] {
+        let built = crate::sink::store::Destination::from_secret(name, &s.destinations[name]);
+        assert!(built.is_err(), "{name}");
+    }
+}
