@@ -3,14 +3,15 @@
 //! local state. The table is the truth: local state is a cache of its last commit.
 
 use super::chunk::extract_all;
-use super::job::{CommittedLoad, JobContext, JobError, fingerprint, new_boundary_keys};
+use super::job::{JobContext, JobError, new_boundary_keys};
+use super::job_state::{Committed, CommittedLoad, adopt_load, save_committed};
 use super::plan::plan;
 use super::summary::JobReport;
 use crate::config::{Job, LoadType, WriteDisposition};
-use crate::plan::{CursorValue, Watermark};
+use crate::plan::CursorValue;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::ManifestWindow;
-use crate::state::store::{JobState, STATE_VERSION};
+use crate::state::store::JobState;
 use crate::table::delta::{self, DeltaError, DeltaTarget, Head, LoadInfo};
 use chrono::Utc;
 use object_store::ObjectStore;
@@ -110,30 +111,19 @@ pub(super) async fn execute(
         info.seq
     );
     report.load_id = Some(load_id.clone());
-    let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
-    let new_state = JobState {
-        version: STATE_VERSION,
-        job_id: job.job_id.clone(),
-        load_type: job.load_type,
-        watermark: plan
-            .window
-            .as_ref()
-            .map(|w| Watermark::new(w.column.clone(), &w.hi)),
-        boundary_keys,
-        last_load_id: Some(load_id.clone()),
-        last_success_at: Some(Utc::now()),
-        rows_loaded_total: previous_total + info.rows,
-        schema_fingerprint: Some(fingerprint(&plan.schema)),
-    };
-    super::job::save_state(ctx, &new_state)
-        .await
-        .map_err(|e| match e {
-            JobError::State(source) => JobError::StateNotSaved {
-                load_id: format!("{load_id} (Delta version {version})"),
-                source,
-            },
-            other => other,
-        })?;
+    let new_state = save_committed(
+        ctx,
+        job,
+        &plan,
+        state.as_ref(),
+        Committed {
+            load_id: &load_id,
+            label: format!("{load_id} (Delta version {version})"),
+            boundary_keys,
+            rows: info.rows,
+        },
+    )
+    .await?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
     Ok(())
 }
@@ -158,7 +148,7 @@ async fn adopt_newer_commit(
         );
         return Ok(());
     };
-    super::job::adopt_load(
+    adopt_load(
         job,
         ctx,
         state,

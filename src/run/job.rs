@@ -3,21 +3,20 @@
 use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
 use super::drift;
+use super::job_state::{Committed, CommittedLoad, adopt_load, off_runtime, save_committed};
 use super::plan::{JobPlan, PlanError, plan, plan_report};
 use super::summary::{JobReport, Status};
 use crate::config::{Job, LoadType};
-use crate::plan::{CursorValue, Watermark};
+use crate::plan::CursorValue;
 use crate::sink::cleanup::owns_staging;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::{self, Manifest, ManifestWindow};
 use crate::sink::store::Destination;
 use crate::source::Source;
-use crate::state::store::{JobState, STATE_VERSION, StateStore};
-use arrow::datatypes::Schema;
+use crate::state::store::{JobState, StateStore};
 use chrono::Utc;
 use indicatif::ProgressBar;
 use object_store::ObjectStore;
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -257,28 +256,19 @@ async fn execute(
     // The commit: the manifest makes the load visible; state is a local copy of it.
     manifest::write(store.as_ref(), &layout, &manifest).await?;
     report.load_id = Some(load_id.clone());
-    let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
-    let new_state = JobState {
-        version: STATE_VERSION,
-        job_id: job.job_id.clone(),
-        load_type: job.load_type,
-        watermark: plan
-            .window
-            .as_ref()
-            .map(|w| Watermark::new(w.column.clone(), &w.hi)),
-        boundary_keys,
-        last_load_id: Some(load_id.clone()),
-        last_success_at: Some(Utc::now()),
-        rows_loaded_total: previous_total + manifest.rows,
-        schema_fingerprint: Some(fingerprint(&plan.schema)),
-    };
-    save_state(ctx, &new_state).await.map_err(|e| match e {
-        JobError::State(source) => JobError::StateNotSaved {
-            load_id: manifest.load_id.clone(),
-            source,
+    let new_state = save_committed(
+        ctx,
+        job,
+        &plan,
+        state.as_ref(),
+        Committed {
+            load_id: &load_id,
+            label: load_id.clone(),
+            boundary_keys,
+            rows: manifest.rows,
         },
-        other => other,
-    })?;
+    )
+    .await?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
     tidy(job, ctx, store.as_ref(), &layout, Some(&manifest), &load_id).await;
     Ok(())
@@ -366,82 +356,6 @@ async fn adopt_newer_manifest(
     Ok(Some(m))
 }
 
-/// What a committed load (a manifest, a Delta commit) says about its job's state.
-pub(super) struct CommittedLoad<'a> {
-    /// The load.
-    pub load_id: &'a str,
-    /// Its cursor window (INCREMENTAL).
-    pub window: Option<&'a ManifestWindow>,
-    /// Hashes of the keys of its rows at the window's upper bound.
-    pub boundary_keys: &'a [String],
-    /// When its last file was durable.
-    pub finished_at: chrono::DateTime<Utc>,
-    /// Rows it wrote.
-    pub rows: u64,
-}
-
-/// A crash between a commit and the state write (or a lost `metadata/` folder) leaves local
-/// state behind the table: take the committed load's watermark and keys, so its window is not
-/// loaded twice. Nothing happens when local state already knows the load.
-pub(super) async fn adopt_load(
-    job: &Job,
-    ctx: &JobContext,
-    state: &mut Option<JobState>,
-    load: CommittedLoad<'_>,
-    found_in: &str,
-) -> Result<(), JobError> {
-    let known = state.as_ref().and_then(|s| s.last_load_id.clone());
-    if known.as_deref().is_some_and(|id| id >= load.load_id) {
-        return Ok(());
-    }
-    tracing::warn!(
-        "{}: adopting load {} {found_in} (newer than local state)",
-        job.job_id,
-        load.load_id
-    );
-    let previous_total = state.as_ref().map_or(0, |s| s.rows_loaded_total);
-    let adopted = JobState {
-        version: STATE_VERSION,
-        job_id: job.job_id.clone(),
-        load_type: job.load_type,
-        watermark: load.window.and_then(|w| {
-            w.to.as_ref().map(|to| Watermark {
-                column: w.column.clone(),
-                kind: w.kind,
-                value: to.clone(),
-            })
-        }),
-        boundary_keys: load.boundary_keys.to_vec(),
-        last_load_id: Some(load.load_id.to_string()),
-        last_success_at: Some(load.finished_at),
-        rows_loaded_total: previous_total + load.rows,
-        schema_fingerprint: None,
-    };
-    save_state(ctx, &adopted).await?;
-    *state = Some(adopted);
-    Ok(())
-}
-
-/// Run file work that reads or fsyncs on a blocking thread, off the async workers.
-async fn off_runtime<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, JobError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(JobError::Task)
-}
-
-/// Save a job's state and the summary of all jobs (both fsync) off the async workers.
-pub(super) async fn save_state(ctx: &JobContext, state: &JobState) -> Result<(), JobError> {
-    let (store, state) = (ctx.state.clone(), state.clone());
-    off_runtime(move || {
-        store.save(&state)?;
-        store.update_summary(&state)
-    })
-    .await??;
-    Ok(())
-}
-
 pub(super) fn new_boundary_keys(
     plan: &JobPlan,
     at_hi: Vec<String>,
@@ -466,12 +380,4 @@ pub(super) fn new_boundary_keys(
         .into());
     }
     Ok(keys)
-}
-
-pub(super) fn fingerprint(schema: &Schema) -> String {
-    let text = serde_json::to_string(&manifest::schema_fields(schema)).unwrap_or_default();
-    Sha256::digest(text.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

@@ -5,6 +5,7 @@ pub mod chunk;
 mod delta_job;
 pub mod drift;
 pub mod job;
+mod job_state;
 pub mod plan;
 pub mod schedule;
 pub mod summary;
