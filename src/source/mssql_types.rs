@@ -43,8 +43,8 @@ pub fn field(name: &str, system_type_name: &str) -> Option<Field> {
     let (base, _) = split_type(system_type_name);
     Some(if base == "uniqueidentifier" {
         f.with_metadata(std::collections::HashMap::from([(
-            super::pg_types::EXTENSION_KEY.to_string(),
-            super::pg_types::UUID_EXTENSION.to_string(),
+            super::postgres::types::EXTENSION_KEY.to_string(),
+            super::postgres::types::UUID_EXTENSION.to_string(),
         )]))
     } else {
         f

@@ -266,7 +266,7 @@ fn cursors_round_trip_through_parameters() {
 
 #[test]
 fn uniqueidentifier_fields_carry_the_uuid_extension_like_postgres() {
-    use crate::source::pg_types::PgKind;
+    use crate::source::postgres::types::PgKind;
     let f = field("order_guid", "uniqueidentifier").unwrap();
     assert_eq!(
         f,

@@ -1,14 +1,14 @@
 //! One PostgreSQL chunk: `COPY (query) TO STDOUT (FORMAT binary)` inside the job's snapshot,
 //! streamed through the binary decoder into Arrow batches.
 
-use super::Extract;
-use super::SourceError;
-use super::pg_connect::{connect_message, query_err};
-use super::pg_copy::CopyDecoder;
-use super::pg_types::{Infinity, PgKind};
-use super::postgres::{PgCol, exec, quote_exact};
+use super::connect::{connect_message, query_err};
+use super::copy::CopyDecoder;
+use super::types::{Infinity, PgKind};
+use super::{PgCol, exec, quote_exact};
 use crate::config::SourceType;
 use crate::plan::sql::{Dialect, Query};
+use crate::source::Extract;
+use crate::source::SourceError;
 use arrow::record_batch::RecordBatch;
 use futures::StreamExt;
 use sqlx::postgres::{PgConnectOptions, PgConnection};

@@ -1,7 +1,7 @@
 //! PostgreSQL connection options from secrets, and driver errors with secrets removed.
 
-use super::SourceError;
 use crate::config::secrets::SourceSecret;
+use crate::source::SourceError;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use std::str::FromStr;
 

@@ -1,7 +1,7 @@
 //! Arrow column builders fed with binary COPY field values (one per PostgreSQL type).
 
-use super::pg_numeric::decode_numeric;
-use super::pg_types::{Infinity, PgKind};
+use super::numeric::decode_numeric;
+use super::types::{Infinity, PgKind};
 use arrow::array::NullBufferBuilder;
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Decimal256Builder,
@@ -291,7 +291,7 @@ impl Col {
                     Arc::new(b.micros.finish()),
                 ];
                 Arc::new(StructArray::new(
-                    super::pg_types::interval_fields(),
+                    super::types::interval_fields(),
                     arrays,
                     b.nulls.finish(),
                 ))

@@ -86,7 +86,9 @@ fn sample_rows() -> Vec<Vec<Option<Vec<u8>>>> {
                 Some(i.to_be_bytes().to_vec()),
                 Some(format!("ünï{i}").into_bytes()),
                 Some([&[1u8][..], br#"{"a":1}"#].concat()),
-                Some(crate::source::pg_numeric::tests_encode(&format!("{i}.25"))),
+                Some(crate::source::postgres::numeric::tests_encode(&format!(
+                    "{i}.25"
+                ))),
                 Some((i as i64 * 1_000_001).to_be_bytes().to_vec()),
                 Some(int_array(&[Some(i), None, Some(-i)])),
                 Some([i as u8; 16].to_vec()),
@@ -207,7 +209,7 @@ fn bad_values_name_column_and_key() {
     let k = vec![PgKind::I64, PgKind::Numeric { p: 5, s: 2 }, PgKind::Date];
     let rows = vec![vec![
         Some(42i64.to_be_bytes().to_vec()),
-        Some(crate::source::pg_numeric::tests_encode("1234.5")),
+        Some(crate::source::postgres::numeric::tests_encode("1234.5")),
         Some(1i32.to_be_bytes().to_vec()),
     ]];
     let mut d = CopyDecoder::new(schema(&k), &k, 10, Infinity::Error, vec![0]);

@@ -1,6 +1,6 @@
 use super::*;
-use crate::source::pg_connect::redact;
-use crate::source::pg_extract::copy_sql;
+use crate::source::postgres::connect::redact;
+use crate::source::postgres::extract::copy_sql;
 
 #[test]
 fn redacts_urls_and_passwords() {

@@ -33,7 +33,7 @@ pub struct PgOptions {
 impl Default for PgOptions {
     fn default() -> Self {
         PgOptions {
-            numeric_default: super::arrow::DEFAULT_DECIMAL,
+            numeric_default: crate::source::arrow::DEFAULT_DECIMAL,
             infinity: Infinity::Error,
         }
     }
@@ -261,5 +261,5 @@ pub fn numeric_typmod(typmod: i32) -> Option<(i32, i32)> {
 }
 
 #[cfg(test)]
-#[path = "pg_types_tests.rs"]
+#[path = "types_tests.rs"]
 mod tests;

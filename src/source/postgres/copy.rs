@@ -1,10 +1,10 @@
 //! Binary COPY (`FORMAT binary`) decoded straight into Arrow builders, across stream chunks.
 
-use super::SourceError;
-use super::pg_col::{Col, be_i16, be_i32, be_i64};
+use super::col::{Col, be_i16, be_i32, be_i64};
 #[cfg(test)]
-use super::pg_col::{DATE_MAX, EPOCH_DAYS, EPOCH_MICROS};
-use super::pg_types::{Infinity, PgKind};
+use super::col::{DATE_MAX, EPOCH_DAYS, EPOCH_MICROS};
+use super::types::{Infinity, PgKind};
+use crate::source::SourceError;
 use arrow::array::ArrayRef;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -170,7 +170,7 @@ fn other(m: &str) -> SourceError {
 fn show(v: &[u8], dt: &arrow::datatypes::DataType) -> String {
     use arrow::datatypes::DataType as D;
     match dt {
-        D::Decimal128(..) | D::Decimal256(..) => super::pg_numeric::numeric_text(v),
+        D::Decimal128(..) | D::Decimal256(..) => super::numeric::numeric_text(v),
         D::Int16 if v.len() == 2 => be_i16(v).to_string(),
         D::Int32 if v.len() == 4 => be_i32(v).to_string(),
         D::Int64 if v.len() == 8 => be_i64(v).to_string(),
@@ -251,5 +251,5 @@ fn row_key(row: &[u8], keys: &[usize], schema: &SchemaRef) -> Option<String> {
 }
 
 #[cfg(test)]
-#[path = "pg_copy_tests.rs"]
+#[path = "copy_tests.rs"]
 mod tests;

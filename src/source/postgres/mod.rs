@@ -1,8 +1,12 @@
 //! PostgreSQL source: one exported snapshot per job, binary COPY per chunk, exact types.
 
-use super::pg_connect::{connect_message, connect_options, query_err, url_password};
-use super::pg_extract::run_extract;
-use super::pg_types::{BaseType, PgKind, PgOptions, map_base};
+mod col;
+mod connect;
+pub mod copy;
+mod extract;
+pub mod numeric;
+pub mod types;
+
 use super::{Described, Extract, Native, Source, SourceError};
 use crate::config::SourceType;
 use crate::config::secrets::{Secret, SourceSecret};
@@ -10,10 +14,13 @@ use crate::plan::sql::{Dialect, Query, Relation, from_clause};
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
+use connect::{connect_message, connect_options, query_err, url_password};
+use extract::run_extract;
 use futures::stream::{BoxStream, StreamExt};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Column, Connection, Executor, Row, SqlSafeStr, Statement};
 use std::sync::Arc;
+use types::{BaseType, PgKind, PgOptions, map_base};
 
 /// One described column: how to decode it and whether the COPY query casts it to text.
 #[derive(Debug, Clone)]
@@ -341,5 +348,4 @@ impl Source for PgSource {
 }
 
 #[cfg(test)]
-#[path = "postgres_tests.rs"]
 mod tests;
