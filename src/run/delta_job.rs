@@ -49,19 +49,8 @@ pub(super) async fn execute(
     let plan = plan(job, ctx.source.as_ref(), stored).await?;
     // Refuse columns Delta cannot hold before reading a row.
     delta::delta_schema(&plan.schema)?;
-    report.watermark_from = plan
-        .window
-        .as_ref()
-        .and_then(|w| w.lo.as_ref())
-        .map(|v| v.to_text());
-    report.watermark = stored
-        .and_then(|s| s.watermark.as_ref())
-        .map(|w| w.value.clone());
-    let load_type = if ctx.full_refresh {
-        LoadType::Full
-    } else {
-        job.load_type
-    };
+    report.note_window(&plan, stored);
+    let load_type = ctx.load_type(job);
     if plan.empty && load_type == LoadType::Incremental {
         tracing::info!("{}: no new rows", job.job_id);
         return Ok(());

@@ -41,6 +41,32 @@ pub struct JobContext {
     pub retry: super::RetryPolicy,
 }
 
+impl JobContext {
+    /// How this run loads `job`: FULL under `--full-refresh`, else the workbook's load type.
+    pub fn load_type(&self, job: &Job) -> LoadType {
+        if self.full_refresh {
+            LoadType::Full
+        } else {
+            job.load_type
+        }
+    }
+}
+
+impl JobReport {
+    /// Record the window's lower bound and the stored watermark (the latter until a commit
+    /// moves it).
+    pub(super) fn note_window(&mut self, plan: &JobPlan, stored: Option<&JobState>) {
+        self.watermark_from = plan
+            .window
+            .as_ref()
+            .and_then(|w| w.lo.as_ref())
+            .map(|v| v.to_text());
+        self.watermark = stored
+            .and_then(|s| s.watermark.as_ref())
+            .map(|w| w.value.clone());
+    }
+}
+
 /// Why a job failed; the message is one line and names what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -190,19 +216,8 @@ async fn execute(
         state.as_ref()
     };
     let mut plan = plan(job, ctx.source.as_ref(), stored).await?;
-    report.watermark_from = plan
-        .window
-        .as_ref()
-        .and_then(|w| w.lo.as_ref())
-        .map(|v| v.to_text());
-    report.watermark = stored
-        .and_then(|s| s.watermark.as_ref())
-        .map(|w| w.value.clone());
-    let load_type = if ctx.full_refresh {
-        LoadType::Full
-    } else {
-        job.load_type
-    };
+    report.note_window(&plan, stored);
+    let load_type = ctx.load_type(job);
     // Schema drift is decided before anything is extracted: a refusal touches nothing.
     if let Some(prev) = &previous {
         report.schema_change = drift::check(job, load_type, prev, &plan.schema)?;
