@@ -125,7 +125,8 @@ def check_k8s(paths):
         for ref in refs:
             if ref not in have:
                 fail(errors, where, f"refers to {ref[0]} `{ref[1]}`, which is not in the output")
-    print(f"k8s: {len(objects)} objects checked: {', '.join(f'{k}/{n}' for k, n, _, _, _ in objects)}")
+    names = ", ".join(f"{k}/{n}" for k, n, _, _, _ in objects)
+    print(f"k8s: {len(objects)} objects checked: {names}")
     return errors
 
 
@@ -174,7 +175,8 @@ def check_aca(path):
         for m in c.get("volumeMounts", []):
             if m["volumeName"] not in volumes:
                 fail(errors, path, f"volumeMount {m['volumeName']} has no volume")
-    print(f"aca: {path} parsed, {len(cfg.get('secrets', []))} secrets, parallelism {sched.get('parallelism')}")
+    n = len(cfg.get("secrets", []))
+    print(f"aca: {path} parsed, {n} secrets, parallelism {sched.get('parallelism')}")
     return errors
 
 
