@@ -119,9 +119,16 @@ pub(super) fn azure_auth(
     }
     if s.use_managed_identity == Some(true) {
         let client_id = s.client_id.clone().filter(|c| !c.trim().is_empty());
+        // Container Apps and App Service have no IMDS: they serve tokens at this endpoint.
+        let token_endpoint = std::env::var("IDENTITY_ENDPOINT")
+            .ok()
+            .filter(|e| !e.trim().is_empty());
         found.push((
             "use_managed_identity",
-            AzureAuth::ManagedIdentity { client_id },
+            AzureAuth::ManagedIdentity {
+                client_id,
+                token_endpoint,
+            },
         ));
     }
     if s.use_azure_cli == Some(true) {
@@ -262,10 +269,20 @@ pub(super) fn azure_client(
             client_secret.expose(),
             tenant_id.as_str(),
         ),
-        AzureAuth::ManagedIdentity { client_id } => match client_id {
-            Some(c) => b.with_client_id(c.as_str()),
-            None => b,
-        },
+        AzureAuth::ManagedIdentity {
+            client_id,
+            token_endpoint,
+        } => {
+            let b = match client_id {
+                Some(c) => b.with_client_id(c.as_str()),
+                None => b,
+            };
+            // object_store adds the `IDENTITY_HEADER` secret to the token request by itself.
+            match token_endpoint {
+                Some(e) => b.with_msi_endpoint(e.as_str()),
+                None => b,
+            }
+        }
         AzureAuth::AzureCli => b.with_use_azure_cli(true),
         AzureAuth::WorkloadIdentity {
             tenant_id,

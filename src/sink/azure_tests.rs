@@ -124,6 +124,47 @@ async fn static_credentials_resolve_without_network() {
     }
 }
 
+/// Container Apps and App Service: the token comes from `IDENTITY_ENDPOINT`, not from IMDS.
+/// A one-request token server stands in for the platform's.
+#[tokio::test]
+async fn managed_identity_takes_its_token_from_the_identity_endpoint_when_one_is_set() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 8192];
+        let n = sock.read(&mut buf).await.unwrap();
+        let expires_on = chrono::Utc::now().timestamp() + 3600;
+        let body =
+            format!(r#"{{"access_token":"token-from-endpoint","expires_on":"{expires_on}"}}"#);
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(reply.as_bytes()).await.unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    });
+    let mut cfg = cfg_of(|s| s.use_managed_identity = Some(true));
+    cfg.auth = AzureAuth::ManagedIdentity {
+        client_id: Some("user-assigned".into()),
+        token_endpoint: Some(format!("http://{addr}/msi/token")),
+    };
+    let c = azure_client("lake", &cfg, "").unwrap();
+    let cred = c.credentials().get_credential().await.unwrap();
+    assert!(
+        matches!(&*cred, AzureCredential::BearerToken(t) if t == "token-from-endpoint"),
+        "{cred:?}"
+    );
+    let request = server.await.unwrap();
+    assert!(request.starts_with("GET /msi/token?"), "{request}");
+    assert!(request.contains("client_id=user-assigned"), "{request}");
+    assert!(
+        request.contains("resource=https%3A%2F%2Fstorage.azure.com"),
+        "{request}"
+    );
+}
+
 #[test]
 fn container_urls_follow_object_store_addressing() {
     let key = cfg_of(|s| s.storage_account_key = Some(Secret::new("c2VjcmV0")));

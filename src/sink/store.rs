@@ -80,10 +80,13 @@ pub enum AzureAuth {
         /// Client secret.
         client_secret: Secret,
     },
-    /// Managed identity of the VM (IMDS), optionally user-assigned.
+    /// Managed identity, optionally user-assigned: the VM's metadata endpoint (IMDS), or the
+    /// token endpoint that Container Apps and App Service announce in `IDENTITY_ENDPOINT`.
     ManagedIdentity {
         /// Client id of a user-assigned identity.
         client_id: Option<String>,
+        /// `IDENTITY_ENDPOINT` when set; `None` asks IMDS.
+        token_endpoint: Option<String>,
     },
     /// The login of the Azure CLI.
     AzureCli,
