@@ -303,25 +303,40 @@ impl DeltaTarget {
                     &format!("{} is not under the table root", f.path),
                 )
             })?;
-        let mut stats = serde_json::json!({ "numRecords": f.rows });
-        if let Some(s) = &f.stats {
-            let nulls: serde_json::Map<String, serde_json::Value> = s
-                .null_counts
-                .iter()
-                .map(|(c, n)| (c.clone(), serde_json::Value::from(*n)))
-                .collect();
-            stats["nullCount"] = serde_json::Value::Object(nulls);
-        }
         Ok(Action::Add(Add {
             path: path.to_string(),
             size: f.bytes as i64,
             partition_values: Default::default(),
             modification_time: Utc::now().timestamp_millis(),
             data_change: true,
-            stats: Some(stats.to_string()),
+            stats: Some(stats_json(f).to_string()),
             ..Default::default()
         }))
     }
+}
+
+/// Delta's `add` statistics of a file: numRecords, nullCount, minValues, maxValues.
+pub fn stats_json(f: &FileEntry) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut stats = serde_json::json!({ "numRecords": f.rows });
+    if let Some(s) = &f.stats {
+        let nulls: Map<String, Value> = s
+            .null_counts
+            .iter()
+            .map(|(c, n)| (c.clone(), Value::from(*n)))
+            .collect();
+        stats["nullCount"] = Value::Object(nulls);
+        let (min, max): (Map<String, Value>, Map<String, Value>) = s
+            .bounds
+            .iter()
+            .map(|(c, lo, hi)| ((c.clone(), lo.clone()), (c.clone(), hi.clone())))
+            .unzip();
+        if !min.is_empty() {
+            stats["minValues"] = Value::Object(min);
+            stats["maxValues"] = Value::Object(max);
+        }
+    }
+    stats
 }
 
 fn delta_err(table: &str, operation: &'static str, e: &dyn std::fmt::Display) -> DeltaError {
