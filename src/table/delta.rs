@@ -6,20 +6,22 @@
 //! (appId = job id, version = the job's load sequence) and the load's [`LoadInfo`] in its
 //! commitInfo under [`APP_METADATA_KEY`], so the table alone says what was loaded.
 
+pub use super::delta_error::DeltaError;
+pub(super) use super::delta_error::{commit_err, commit_properties, delta_err};
 use super::delta_schema::{SchemaPlan, delta_schema, plan_schema};
 use crate::config::LoadType;
 use crate::sink::layout::TableLayout;
 use crate::sink::manifest::ManifestWindow;
 use crate::sink::parquet::FileEntry;
-use crate::sink::store::{Destination, redact};
+use crate::sink::store::Destination;
 use arrow::datatypes::Schema;
 use chrono::{DateTime, Utc};
-use deltalake::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
-use deltalake::kernel::{Action, Add, MetadataExt, StructType, Transaction};
+use deltalake::DeltaTable;
+use deltalake::kernel::transaction::CommitBuilder;
+use deltalake::kernel::{Action, Add, MetadataExt, StructType};
 use deltalake::logstore::{LogStoreRef, StorageConfig, default_logstore};
 use deltalake::operations::create::CreateBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
-use deltalake::{DeltaTable, DeltaTableError};
 use futures::TryStreamExt;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
@@ -32,69 +34,6 @@ pub const APP_METADATA_KEY: &str = "ingest";
 
 /// How many recent commits are searched for the job's last load.
 const HISTORY_SEARCHED: usize = 100;
-
-/// What went wrong with a Delta table.
-#[derive(Debug, thiserror::Error)]
-pub enum DeltaError {
-    /// `write_disposition = merge` without what it needs.
-    #[error("write_disposition = merge needs {0}")]
-    MergeNeeds(&'static str),
-    /// A column type a Delta table cannot hold exactly.
-    #[error(
-        "column `{column}` is {data_type}, which a Delta table cannot hold exactly ({why}); cast it in source_query or use target_format = parquet"
-    )]
-    Type {
-        /// Column name.
-        column: String,
-        /// The Arrow type.
-        data_type: String,
-        /// Why it is refused.
-        why: &'static str,
-    },
-    /// A load whose columns differ from the table's in a way the job's policy refuses.
-    #[error("Delta table {table}: the source columns changed: {detail}")]
-    SchemaChanged {
-        /// Table root.
-        table: String,
-        /// Which columns differ, and what to do.
-        detail: String,
-    },
-    /// A column whose type changed: Delta files already written cannot be read as the new type.
-    #[error(
-        "Delta table {table}: column `{column}` changed type from {from} to {to}; a Delta table keeps its column types (type widening is a table feature most readers lack); run once with --full-refresh to replace the table"
-    )]
-    TypeChanged {
-        /// Table root.
-        table: String,
-        /// Column name.
-        column: String,
-        /// Delta type in the table.
-        from: String,
-        /// Delta type of the load.
-        to: String,
-    },
-    /// Another writer committed to the table first in a way this commit cannot be reconciled
-    /// with (an overwrite or MERGE): nothing of this load was applied.
-    #[error(
-        "Delta table {table}: another writer changed the table during this load ({message}); nothing was committed, run the job again"
-    )]
-    Conflict {
-        /// Table root.
-        table: String,
-        /// delta-rs's account of the conflict, secrets redacted.
-        message: String,
-    },
-    /// delta-rs failed.
-    #[error("Delta table {table}: {operation}: {message}")]
-    Delta {
-        /// Table root.
-        table: String,
-        /// What was being done.
-        operation: &'static str,
-        /// The error, secrets redacted.
-        message: String,
-    },
-}
 
 /// What one load committed, as stored in its commitInfo.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -388,45 +327,6 @@ pub fn stats_json(f: &FileEntry) -> serde_json::Value {
         }
     }
     stats
-}
-
-/// The job's txn and the load's [`LoadInfo`] in the commitInfo.
-pub(super) fn commit_properties(
-    table: &str,
-    info: &LoadInfo,
-) -> Result<CommitProperties, DeltaError> {
-    let metadata =
-        serde_json::to_value(info).map_err(|e| delta_err(table, "encoding commitInfo", &e))?;
-    Ok(CommitProperties::default()
-        .with_metadata([(APP_METADATA_KEY.to_string(), metadata)])
-        .with_application_transaction(Transaction::new(&info.job_id, info.seq)))
-}
-
-/// A failed commit: a conflict with another writer is [`DeltaError::Conflict`].
-pub(super) fn commit_err(table: &str, e: impl Into<DeltaTableError>) -> DeltaError {
-    let e: DeltaTableError = e.into();
-    match &e {
-        DeltaTableError::Transaction {
-            source: TransactionError::CommitConflict(_) | TransactionError::MaxCommitAttempts(_),
-        }
-        | DeltaTableError::VersionAlreadyExists(_) => DeltaError::Conflict {
-            table: table.to_string(),
-            message: redact(&e.to_string()),
-        },
-        _ => delta_err(table, "committing", &e),
-    }
-}
-
-pub(super) fn delta_err(
-    table: &str,
-    operation: &'static str,
-    e: &dyn std::fmt::Display,
-) -> DeltaError {
-    DeltaError::Delta {
-        table: table.to_string(),
-        operation,
-        message: redact(&e.to_string()),
-    }
 }
 
 #[cfg(test)]
