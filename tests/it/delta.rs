@@ -277,3 +277,6 @@ mod azure;
 
 #[path = "delta_merge.rs"]
 mod merge;
+
+#[path = "delta_evolve.rs"]
+mod evolve;
