@@ -256,3 +256,7 @@ fn is_staged_by(layout: &TableLayout, path: &Path, job_id: &str) -> bool {
 #[cfg(test)]
 #[path = "delta_merge_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "delta_conflict_tests.rs"]
+mod conflict_tests;
