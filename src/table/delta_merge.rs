@@ -9,8 +9,9 @@
 //! removed after the commit; a killed load's are removed by the job's next run.
 
 use super::delta::{DeltaError, DeltaTarget, LoadInfo, commit_err, commit_properties, delta_err};
-use super::delta_schema::SchemaPlan;
+use super::delta_schema::{SchemaPlan, plain};
 use crate::sink::layout::{TableLayout, same_job};
+use crate::sink::parquet::default_compression;
 use crate::sink::store::redact;
 use arrow::datatypes::{DataType, SchemaRef};
 use deltalake::datafusion::common::Column;
@@ -26,6 +27,7 @@ use deltalake::protocol::SaveMode;
 use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::file::properties::WriterProperties;
 use std::sync::Arc;
 
 /// DataFusion's memory budget for deduplicating and merging one increment.
@@ -74,7 +76,7 @@ impl DeltaTarget {
         let source = ctx
             .read_parquet(
                 staged.as_str(),
-                ParquetReadOptions::default().schema(load.schema.as_ref()),
+                ParquetReadOptions::default().schema(&plain(&load.schema)),
             )
             .await
             .map_err(|e| err("reading the staged rows", &e))?;
@@ -96,6 +98,7 @@ impl DeltaTarget {
             self.table = WriteBuilder::new(self.log_store(), snapshot)
                 .with_input_plan(source.logical_plan().clone())
                 .with_session_state(session)
+                .with_writer_properties(writer_properties())
                 .with_save_mode(SaveMode::Overwrite)
                 .with_schema_mode(SchemaMode::Overwrite)
                 .with_commit_properties(props)
@@ -126,6 +129,7 @@ impl DeltaTarget {
                     .with_source_alias("source")
                     .with_target_alias("target")
                     .with_session_state(session)
+                    .with_writer_properties(writer_properties())
                     .with_merge_schema(load.columns.adds_columns())
                     .with_commit_properties(props)
                     .when_matched_update(|u| {
@@ -156,6 +160,13 @@ impl DeltaTarget {
         self.version()
             .ok_or_else(|| err("reading the new version", &"no version"))
     }
+}
+
+/// The files delta-rs writes compress like ours (ZSTD level 1).
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(default_compression())
+        .build()
 }
 
 /// Rows of one increment that share a key reduced to the one with the newest `cursor`; ties

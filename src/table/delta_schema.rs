@@ -20,12 +20,24 @@ pub fn delta_schema(schema: &Schema) -> Result<StructType, DeltaError> {
     for f in schema.fields() {
         check_type(f, f.data_type())?;
     }
-    let converted: Result<StructType, _> = schema.try_into_kernel();
+    let converted: Result<StructType, _> = (&plain(schema)).try_into_kernel();
     converted.map_err(|e| DeltaError::Delta {
         table: String::new(),
         operation: "mapping the columns to Delta types",
         message: e.to_string(),
     })
+}
+
+/// `schema` without field metadata: an Arrow extension type (`arrow.uuid`) recorded in the
+/// Delta schema over a Delta type (`binary`) makes readers build an invalid type.
+pub fn plain(schema: &Schema) -> Schema {
+    Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_metadata(Default::default()))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn check_type(field: &Field, t: &DataType) -> Result<(), DeltaError> {
