@@ -211,6 +211,35 @@ fn merge_matrix(db: Db) {
         (2.into(), 3.into())
     );
 
+    // Load 4 commits, its state write is lost (an older state file): the next run adopts the
+    // table's last commit and merges nothing twice.
+    let state_file = p.join("metadata/state/merge.json");
+    let saved = std::fs::read(&state_file).expect("state");
+    assert!(db.sql(&src.update(5, "e4", 100)));
+    assert_eq!(run(p, &[])["rows"], 1);
+    loads.push(src.current());
+    std::fs::write(&state_file, saved).expect("restore old state");
+    let out = ingest(p, &["run", "--config", "jobs.xlsx", "--output", "json"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("adopting load"), "{}", text(&out));
+    let doc = read(&py, &uri, &Value::Null, None, "merge");
+    assert_eq!(
+        (doc["version"].clone(), doc["txn"].clone()),
+        (3.into(), 4.into())
+    );
+    assert_eq!(doc["rows"], src.current());
+
+    // A full refresh rewrites the table from the source, still one row per key.
+    assert_eq!(run(p, &["--full-refresh"])["rows"], 13, "every source row");
+    let doc = read(&py, &uri, &Value::Null, None, "merge");
+    assert_eq!(doc["version"], 4);
+    assert_eq!(
+        doc["rows"],
+        src.current(),
+        "full refresh: newest row per key"
+    );
+    loads.push(src.current());
+
     for (n, want) in loads.iter().enumerate() {
         let back = read(&py, &uri, &Value::Null, Some(n as i64), "merge");
         assert_eq!(
