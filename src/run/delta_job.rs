@@ -5,14 +5,16 @@
 use super::chunk::extract_all;
 use super::job::{JobContext, JobError, new_boundary_keys};
 use super::job_state::{Committed, CommittedLoad, adopt_load, save_committed};
-use super::plan::plan;
+use super::plan::{JobPlan, column_index, plan};
 use super::summary::JobReport;
 use crate::config::{Job, LoadType, WriteDisposition};
 use crate::plan::CursorValue;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::ManifestWindow;
 use crate::state::store::JobState;
-use crate::table::delta::{self, DeltaError, DeltaTarget, Head, LoadInfo};
+use crate::table::delta::{DeltaError, DeltaTarget, Head, LoadInfo};
+use crate::table::delta_merge::{self, MergeLoad};
+use crate::table::delta_schema::SchemaPlan;
 use chrono::Utc;
 use object_store::ObjectStore;
 use std::sync::Arc;
@@ -27,8 +29,19 @@ pub(super) async fn execute(
     layout: &TableLayout,
     mut state: Option<JobState>,
 ) -> Result<(), JobError> {
-    if job.write_disposition == WriteDisposition::Merge {
-        return Err(DeltaError::MergeNotBuilt.into());
+    let merging = job.write_disposition == WriteDisposition::Merge;
+    if merging && job.primary_key.is_empty() {
+        return Err(DeltaError::MergeNeeds("a primary_key").into());
+    }
+    if merging {
+        // A killed load's staged rows: never part of the table, removed before a new load.
+        let removed = delta_merge::remove_staged(&store, layout, &job.job_id, None).await;
+        if removed > 0 {
+            tracing::info!(
+                "{}: removed {removed} staged files of an unfinished load",
+                job.job_id
+            );
+        }
     }
     let mut table = DeltaTarget::open(
         &ctx.destination,
@@ -47,16 +60,32 @@ pub(super) async fn execute(
         state.as_ref()
     };
     let plan = plan(job, ctx.source.as_ref(), stored).await?;
-    // Refuse columns Delta cannot hold before reading a row.
-    delta::delta_schema(&plan.schema)?;
     report.note_window(&plan, stored);
     let load_type = ctx.load_type(job);
+    // Refuse columns Delta cannot hold, and schema changes the policy refuses, before reading
+    // a row.
+    let columns = table.plan_schema(
+        &plan.schema,
+        job,
+        load_type == LoadType::Full,
+        ctx.full_refresh,
+    )?;
+    if let Some(diff) = &columns.diff {
+        tracing::warn!(
+            "{}: the columns of `{}` differ from the Delta table's: {diff}",
+            job.job_id,
+            job.output_table()
+        );
+    }
+    report.schema_change = columns.diff.clone();
     if plan.empty && load_type == LoadType::Incremental {
         tracing::info!("{}: no new rows", job.job_id);
         return Ok(());
     }
     let load_id = new_load_id(Utc::now());
-    let loaded = extract_all(job, ctx, &store, layout, &load_id, &plan).await?;
+    let staging = layout.staging(&load_id);
+    let written_to = if merging { &staging } else { layout };
+    let loaded = extract_all(job, ctx, &store, written_to, &load_id, &plan).await?;
     report.rows_extracted = loaded.rows_extracted;
     report.rows = loaded.rows_written;
     report.files = loaded.files.len() as u64;
@@ -86,14 +115,21 @@ pub(super) async fn execute(
         finished_at: Utc::now(),
     };
     // The commit: one Delta version makes the load visible; state is a local copy of it.
-    let version = table
-        .commit(
-            &info,
-            &plan.schema,
-            &loaded.files,
-            load_type == LoadType::Full,
-        )
-        .await?;
+    let version = if merging {
+        let merged = merge(job, &mut table, &info, &plan, &columns, load_type).await;
+        delta_merge::remove_staged(&store, layout, &job.job_id, Some(&load_id)).await;
+        merged?
+    } else {
+        table
+            .commit(
+                &info,
+                &plan.schema,
+                &columns,
+                &loaded.files,
+                load_type == LoadType::Full,
+            )
+            .await?
+    };
     tracing::info!(
         "{}: committed load {} as version {version} of the Delta table",
         job.job_id,
@@ -115,6 +151,44 @@ pub(super) async fn execute(
     .await?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
     Ok(())
+}
+
+/// Merge the staged increment by primary key (a FULL reload replaces the table with it).
+async fn merge(
+    job: &Job,
+    table: &mut DeltaTarget,
+    info: &LoadInfo,
+    plan: &JobPlan,
+    columns: &SchemaPlan,
+    load_type: LoadType,
+) -> Result<i64, JobError> {
+    let name = |c: &str| -> Result<String, JobError> {
+        Ok(plan
+            .schema
+            .field(column_index(&plan.schema, c)?)
+            .name()
+            .clone())
+    };
+    let keys = job
+        .primary_key
+        .iter()
+        .map(|k| name(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cursor = match (&plan.window, &job.watermark_column) {
+        (Some(w), _) => name(&w.column)?,
+        (None, Some(c)) => name(c)?,
+        (None, None) => return Err(DeltaError::MergeNeeds("a watermark_column").into()),
+    };
+    Ok(table
+        .merge(MergeLoad {
+            info,
+            schema: plan.schema.clone(),
+            columns,
+            keys: &keys,
+            cursor: &cursor,
+            replace: load_type == LoadType::Full,
+        })
+        .await?)
 }
 
 /// A crash between the Delta commit and the state write (or a lost `metadata/` folder) leaves

@@ -8,6 +8,10 @@ use object_store::path::Path;
 /// The folder (under a table's prefix) that holds load manifests.
 pub const MANIFESTS_DIR: &str = "_ingest_loads";
 
+/// The folder (under a Delta table's root) where a MERGE load stages its rows; the table never
+/// references these files.
+pub const STAGING_DIR: &str = "_ingest_staging";
+
 /// A sortable UTC load id with microseconds, e.g. `20260122T031500.123456Z`.
 pub fn new_load_id(now: DateTime<Utc>) -> String {
     now.format("%Y%m%dT%H%M%S%.6fZ").to_string()
@@ -132,6 +136,21 @@ impl TableLayout {
         self.data_prefix().join(name)
     }
 
+    /// `{prefix}/_ingest_staging`: where MERGE loads stage their rows, a folder per load.
+    pub fn staging_root(&self) -> Path {
+        self.prefix.clone().join(STAGING_DIR)
+    }
+
+    /// The layout of one load's staged files: its data folder is
+    /// `{prefix}/_ingest_staging/{load_id}`, its files are named as data files are.
+    pub fn staging(&self, load_id: &str) -> TableLayout {
+        TableLayout {
+            prefix: self.staging_root(),
+            table: load_id.to_string(),
+            job: self.job.clone(),
+        }
+    }
+
     /// `{prefix}/_ingest_loads`: the folder of manifests.
     pub fn manifests_prefix(&self) -> Path {
         self.prefix.clone().join(MANIFESTS_DIR)
@@ -218,6 +237,11 @@ mod tests {
         assert_eq!(
             l.manifest_path(id).as_ref(),
             "raw/sales/sales_db_orders/_ingest_loads/20260122T031500.123456Z.json"
+        );
+        let staged = l.clone().for_job("j").staging(id);
+        assert_eq!(
+            staged.data_path(id, "0-0").as_ref(),
+            "raw/sales/sales_db_orders/_ingest_staging/20260122T031500.123456Z/20260122T031500.123456Z.j.0-0.parquet"
         );
         let top = TableLayout::new("", "s", "t");
         assert_eq!(top.data_prefix().as_ref(), "s_t/t");

@@ -83,11 +83,17 @@ pub struct FileEntry {
 pub struct FileStats {
     /// NULLs per top-level column (columns whose row groups all report a count).
     pub null_counts: Vec<(String, u64)>,
+    /// `(column, min, max)` as Delta's statistics JSON holds them ([`super::parquet_stats`]).
+    pub bounds: Vec<(String, serde_json::Value, serde_json::Value)>,
 }
 
 impl FileStats {
-    /// Sum the NULL counts of each top-level leaf column over the row groups.
-    pub fn from_metadata(meta: &parquet::file::metadata::ParquetMetaData) -> FileStats {
+    /// Sum the NULL counts of each top-level leaf column over the row groups, and take the
+    /// bounds of the columns of `schema` (the file's Arrow schema).
+    pub fn from_metadata(
+        meta: &parquet::file::metadata::ParquetMetaData,
+        schema: &arrow::datatypes::Schema,
+    ) -> FileStats {
         let mut totals: Vec<(String, Option<u64>)> = Vec::new();
         for (i, rg) in meta.row_groups().iter().enumerate() {
             for (c, col) in rg.columns().iter().enumerate() {
@@ -107,6 +113,7 @@ impl FileStats {
                 .filter(|(name, _)| !name.is_empty())
                 .filter_map(|(name, n)| n.map(|n| (name, n)))
                 .collect(),
+            bounds: super::parquet_stats::column_bounds(meta, schema),
         }
     }
 }
@@ -199,7 +206,7 @@ impl ChunkWriter {
         if size >= self.opts.rollover_bytes
             && let Some(file) = self.current.take()
         {
-            let entry = close(file).await?;
+            let entry = close(file, &self.schema).await?;
             self.done.push(entry);
         }
         Ok(())
@@ -208,7 +215,7 @@ impl ChunkWriter {
     /// Close the open file and return every file written, in order.
     pub async fn finish(mut self) -> Result<Vec<FileEntry>, SinkError> {
         if let Some(file) = self.current.take() {
-            let entry = close(file).await?;
+            let entry = close(file, &self.schema).await?;
             self.done.push(entry);
         }
         Ok(self.done)
@@ -259,7 +266,7 @@ impl ChunkWriter {
 }
 
 /// Finish a file: footer written, upload completed.
-async fn close(mut file: OpenFile) -> Result<FileEntry, SinkError> {
+async fn close(mut file: OpenFile, schema: &SchemaRef) -> Result<FileEntry, SinkError> {
     let meta = file
         .writer
         .finish()
@@ -269,7 +276,7 @@ async fn close(mut file: OpenFile) -> Result<FileEntry, SinkError> {
         path: file.path.to_string(),
         rows: file.rows,
         bytes: file.writer.bytes_written() as u64,
-        stats: Some(FileStats::from_metadata(&meta)),
+        stats: Some(FileStats::from_metadata(&meta, schema)),
     })
 }
 

@@ -6,17 +6,19 @@
 //! (appId = job id, version = the job's load sequence) and the load's [`LoadInfo`] in its
 //! commitInfo under [`APP_METADATA_KEY`], so the table alone says what was loaded.
 
+pub use super::delta_error::DeltaError;
+pub(super) use super::delta_error::{commit_err, commit_properties, delta_err};
+use super::delta_schema::{SchemaPlan, delta_schema, plan_schema};
 use crate::config::LoadType;
 use crate::sink::layout::TableLayout;
 use crate::sink::manifest::ManifestWindow;
 use crate::sink::parquet::FileEntry;
-use crate::sink::store::{Destination, redact};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use crate::sink::store::Destination;
+use arrow::datatypes::Schema;
 use chrono::{DateTime, Utc};
 use deltalake::DeltaTable;
-use deltalake::kernel::engine::arrow_conversion::TryIntoKernel;
-use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
-use deltalake::kernel::{Action, Add, MetadataExt, StructType, Transaction};
+use deltalake::kernel::transaction::CommitBuilder;
+use deltalake::kernel::{Action, Add, MetadataExt, StructType};
 use deltalake::logstore::{LogStoreRef, StorageConfig, default_logstore};
 use deltalake::operations::create::CreateBuilder;
 use deltalake::protocol::{DeltaOperation, SaveMode};
@@ -32,46 +34,6 @@ pub const APP_METADATA_KEY: &str = "ingest";
 
 /// How many recent commits are searched for the job's last load.
 const HISTORY_SEARCHED: usize = 100;
-
-/// What went wrong with a Delta table.
-#[derive(Debug, thiserror::Error)]
-pub enum DeltaError {
-    /// `write_disposition = merge`, which this build cannot do yet.
-    #[error("write_disposition = merge is not supported yet; use append")]
-    MergeNotBuilt,
-    /// A column type a Delta table cannot hold exactly.
-    #[error(
-        "column `{column}` is {data_type}, which a Delta table cannot hold exactly ({why}); cast it in source_query or use target_format = parquet"
-    )]
-    Type {
-        /// Column name.
-        column: String,
-        /// The Arrow type.
-        data_type: String,
-        /// Why it is refused.
-        why: &'static str,
-    },
-    /// An INCREMENTAL load whose columns differ from the table's.
-    #[error(
-        "Delta table {table}: the source columns changed ({detail}); run with --full-refresh to replace the table"
-    )]
-    SchemaChanged {
-        /// Table root.
-        table: String,
-        /// Which columns differ.
-        detail: String,
-    },
-    /// delta-rs failed.
-    #[error("Delta table {table}: {operation}: {message}")]
-    Delta {
-        /// Table root.
-        table: String,
-        /// What was being done.
-        operation: &'static str,
-        /// The error, secrets redacted.
-        message: String,
-    },
-}
 
 /// What one load committed, as stored in its commitInfo.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,9 +77,13 @@ pub struct Head {
 
 /// One job's Delta table on its destination.
 pub struct DeltaTarget {
-    table: DeltaTable,
-    name: String,
+    pub(super) table: DeltaTable,
+    pub(super) name: String,
     prefix: String,
+    /// The table root as delta-rs names it (`file:///…/` or `az://container/…/`).
+    pub(super) url: url::Url,
+    /// The store that `url`'s scheme and host name (for DataFusion).
+    pub(super) root: Arc<dyn ObjectStore>,
 }
 
 impl DeltaTarget {
@@ -148,7 +114,7 @@ impl DeltaTarget {
             }
         };
         let prefixed: Arc<dyn ObjectStore> = Arc::new(PrefixStore::new(store, prefix.clone()));
-        let log_store = default_logstore(prefixed, root, &url, &StorageConfig::default());
+        let log_store = default_logstore(prefixed, root.clone(), &url, &StorageConfig::default());
         let mut table = DeltaTable::new(log_store.clone());
         if log_store
             .is_delta_table_location()
@@ -161,6 +127,8 @@ impl DeltaTarget {
             table,
             name,
             prefix: prefix.to_string(),
+            url,
+            root,
         })
     }
 
@@ -169,7 +137,37 @@ impl DeltaTarget {
         self.table.version().map(|v| v as i64)
     }
 
-    fn log_store(&self) -> LogStoreRef {
+    /// The table's columns, `None` before the first commit.
+    pub fn schema(&self) -> Option<StructType> {
+        let state = self.table.snapshot().ok()?;
+        Some(state.schema().as_ref().clone())
+    }
+
+    /// The job's `schema_change` policy applied to a load of `schema` (`replace`: a FULL load;
+    /// `forced`: `--full-refresh`); nothing to do before the first commit.
+    pub fn plan_schema(
+        &self,
+        schema: &Schema,
+        job: &crate::config::Job,
+        replace: bool,
+        forced: bool,
+    ) -> Result<SchemaPlan, DeltaError> {
+        let load = delta_schema(schema)?;
+        match self.schema() {
+            None => Ok(SchemaPlan::default()),
+            Some(current) => plan_schema(
+                &self.name,
+                &current,
+                &load,
+                job.schema_change,
+                replace,
+                forced,
+                &job.primary_key,
+            ),
+        }
+    }
+
+    pub(super) fn log_store(&self) -> LogStoreRef {
         self.table.log_store()
     }
 
@@ -205,27 +203,26 @@ impl DeltaTarget {
     }
 
     /// Commit one load as one table version: its files added (and, for `replace`, every
-    /// current file removed) with the job's txn and `info` in the commitInfo. Creates the
-    /// table on its first load. Returns the new version.
+    /// current file removed) with the job's txn and `info` in the commitInfo, and the table
+    /// schema `columns.new_schema` when it changes. Creates the table on its first load.
+    /// Returns the new version.
     pub async fn commit(
         &mut self,
         info: &LoadInfo,
         schema: &Schema,
+        columns: &SchemaPlan,
         files: &[FileEntry],
         replace: bool,
     ) -> Result<i64, DeltaError> {
         let name = self.name.clone();
         let err = |operation, e: &dyn std::fmt::Display| delta_err(&name, operation, e);
-        let columns = delta_schema(schema)?;
         let mut actions: Vec<Action> = files
             .iter()
             .map(|f| self.add_action(f))
             .collect::<Result<_, _>>()?;
-        let metadata = serde_json::to_value(info).map_err(|e| err("encoding commitInfo", &e))?;
-        let props = CommitProperties::default()
-            .with_metadata([(APP_METADATA_KEY.to_string(), metadata)])
-            .with_application_transaction(Transaction::new(&info.job_id, info.seq));
+        let props = commit_properties(&name, info)?;
         if self.table.version().is_none() {
+            let columns = delta_schema(schema)?;
             self.table = CreateBuilder::new()
                 .with_log_store(self.log_store())
                 .with_columns(columns.fields().cloned())
@@ -242,19 +239,12 @@ impl DeltaTarget {
             .table
             .snapshot()
             .map_err(|e| err("reading the snapshot", &e))?;
-        let current = state.schema();
-        if !same_columns(&current, &columns) {
-            if !replace {
-                return Err(DeltaError::SchemaChanged {
-                    table: name.clone(),
-                    detail: column_diff(&current, &columns),
-                });
-            }
+        if let Some(new_schema) = &columns.new_schema {
             let metadata = state
                 .metadata()
                 .clone()
-                .with_schema(&columns)
-                .map_err(|e| err("replacing the schema", &e))?;
+                .with_schema(new_schema)
+                .map_err(|e| err("changing the table schema", &e))?;
             actions.push(Action::Metadata(metadata));
         }
         if replace {
@@ -281,7 +271,7 @@ impl DeltaTarget {
             .with_actions(actions)
             .build(Some(state), self.log_store(), operation)
             .await
-            .map_err(|e| err("committing", &e))?;
+            .map_err(|e| commit_err(&name, e))?;
         let version = done.version() as i64;
         self.table
             .update_state()
@@ -303,88 +293,40 @@ impl DeltaTarget {
                     &format!("{} is not under the table root", f.path),
                 )
             })?;
-        let mut stats = serde_json::json!({ "numRecords": f.rows });
-        if let Some(s) = &f.stats {
-            let nulls: serde_json::Map<String, serde_json::Value> = s
-                .null_counts
-                .iter()
-                .map(|(c, n)| (c.clone(), serde_json::Value::from(*n)))
-                .collect();
-            stats["nullCount"] = serde_json::Value::Object(nulls);
-        }
         Ok(Action::Add(Add {
             path: path.to_string(),
             size: f.bytes as i64,
             partition_values: Default::default(),
             modification_time: Utc::now().timestamp_millis(),
             data_change: true,
-            stats: Some(stats.to_string()),
+            stats: Some(stats_json(f).to_string()),
             ..Default::default()
         }))
     }
 }
 
-fn delta_err(table: &str, operation: &'static str, e: &dyn std::fmt::Display) -> DeltaError {
-    DeltaError::Delta {
-        table: table.to_string(),
-        operation,
-        message: redact(&e.to_string()),
-    }
-}
-
-/// The Delta schema of the files we write, refusing types Delta cannot hold exactly.
-pub fn delta_schema(schema: &Schema) -> Result<StructType, DeltaError> {
-    for f in schema.fields() {
-        check_type(f, f.data_type())?;
-    }
-    let converted: Result<StructType, _> = schema.try_into_kernel();
-    converted.map_err(|e| DeltaError::Delta {
-        table: String::new(),
-        operation: "mapping the columns to Delta types",
-        message: e.to_string(),
-    })
-}
-
-fn check_type(field: &Field, t: &DataType) -> Result<(), DeltaError> {
-    let refuse = |why| {
-        Err(DeltaError::Type {
-            column: field.name().clone(),
-            data_type: t.to_string(),
-            why,
-        })
-    };
-    match t {
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            refuse("Delta has signed integers only")
+/// Delta's `add` statistics of a file: numRecords, nullCount, minValues, maxValues.
+pub fn stats_json(f: &FileEntry) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let mut stats = serde_json::json!({ "numRecords": f.rows });
+    if let Some(s) = &f.stats {
+        let nulls: Map<String, Value> = s
+            .null_counts
+            .iter()
+            .map(|(c, n)| (c.clone(), Value::from(*n)))
+            .collect();
+        stats["nullCount"] = Value::Object(nulls);
+        let (min, max): (Map<String, Value>, Map<String, Value>) = s
+            .bounds
+            .iter()
+            .map(|(c, lo, hi)| ((c.clone(), lo.clone()), (c.clone(), hi.clone())))
+            .unzip();
+        if !min.is_empty() {
+            stats["minValues"] = Value::Object(min);
+            stats["maxValues"] = Value::Object(max);
         }
-        DataType::Time32(_) | DataType::Time64(_) => refuse("Delta has no time-of-day type"),
-        DataType::Duration(_) | DataType::Interval(_) => refuse("Delta has no interval type"),
-        DataType::Decimal256(..) => refuse("Delta decimals have at most 38 digits"),
-        DataType::Timestamp(unit, _) if *unit != TimeUnit::Microsecond => {
-            refuse("Delta timestamps have microsecond precision")
-        }
-        DataType::Struct(fields) => fields.iter().try_for_each(|f| check_type(f, f.data_type())),
-        DataType::List(f) | DataType::LargeList(f) => check_type(f, f.data_type()),
-        _ => Ok(()),
     }
-}
-
-/// Same column names and types, in order (nullability and metadata aside).
-fn same_columns(a: &StructType, b: &StructType) -> bool {
-    a.fields().count() == b.fields().count()
-        && a.fields()
-            .zip(b.fields())
-            .all(|(x, y)| x.name() == y.name() && x.data_type() == y.data_type())
-}
-
-fn column_diff(table: &StructType, load: &StructType) -> String {
-    let show = |s: &StructType| {
-        s.fields()
-            .map(|f| format!("{} {}", f.name(), f.data_type()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    format!("table: {}; load: {}", show(table), show(load))
+    stats
 }
 
 #[cfg(test)]

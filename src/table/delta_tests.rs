@@ -1,4 +1,5 @@
-use super::*;
+use crate::table::delta_schema::delta_schema;
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use deltalake::kernel::{DataType as DeltaType, PrimitiveType};
 
 fn field(name: &str, t: DataType) -> Field {
@@ -50,11 +51,15 @@ fn types_delta_cannot_hold_are_refused_naming_the_column() {
 }
 
 #[test]
-fn column_changes_are_detected_by_name_and_type() {
-    let a = delta_schema(&Schema::new(vec![field("id", DataType::Int64)])).unwrap();
-    let b = delta_schema(&Schema::new(vec![Field::new("id", DataType::Int64, false)])).unwrap();
-    let c = delta_schema(&Schema::new(vec![field("id", DataType::Int32)])).unwrap();
-    assert!(same_columns(&a, &b), "nullability alone is no change");
-    assert!(!same_columns(&a, &c));
-    assert!(column_diff(&a, &c).contains("load: id integer"));
+fn arrow_extension_metadata_stays_out_of_the_delta_schema() {
+    let uuid = Field::new("u", DataType::FixedSizeBinary(16), true)
+        .with_metadata([("ARROW:extension:name".to_string(), "arrow.uuid".to_string())].into());
+    let d = delta_schema(&Schema::new(vec![uuid])).unwrap();
+    let f = d.field("u").unwrap();
+    assert_eq!(f.data_type(), &DeltaType::Primitive(PrimitiveType::Binary));
+    assert!(
+        f.metadata().is_empty(),
+        "readers would build arrow.uuid over binary: {:?}",
+        f.metadata()
+    );
 }

@@ -5,3 +5,6 @@
 //! once both formats are in place (ARCHITECTURE.md, "Where the house goes next", item 1).
 
 pub mod delta;
+pub mod delta_error;
+pub mod delta_merge;
+pub mod delta_schema;
