@@ -30,6 +30,10 @@ use std::sync::Arc;
 /// The commitInfo key under which a load's [`LoadInfo`] is stored.
 pub const APP_METADATA_KEY: &str = "ingest";
 
+/// The commitInfo key under which a maintenance commit (OPTIMIZE, VACUUM) carries the
+/// [`LoadInfo`] of the job's last load forward, so the head search still finds it.
+pub const CARRIED_METADATA_KEY: &str = "ingest_head";
+
 /// How many recent commits are searched for the job's last load.
 const HISTORY_SEARCHED: usize = 100;
 
@@ -169,6 +173,16 @@ impl DeltaTarget {
         self.table.version().map(|v| v as i64)
     }
 
+    /// The table as delta-rs holds it (maintenance and tidy work on it).
+    pub fn table(&self) -> &DeltaTable {
+        &self.table
+    }
+
+    /// `{container}/{prefix}`, for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     fn log_store(&self) -> LogStoreRef {
         self.table.log_store()
     }
@@ -198,7 +212,11 @@ impl DeltaTarget {
             .map_err(|e| err("reading the history", &e))?;
         let info = infos
             .iter()
-            .filter_map(|c| c.info.get(APP_METADATA_KEY))
+            .filter_map(|c| {
+                c.info
+                    .get(APP_METADATA_KEY)
+                    .or_else(|| c.info.get(CARRIED_METADATA_KEY))
+            })
             .filter_map(|v| serde_json::from_value::<LoadInfo>(v.clone()).ok())
             .find(|i| i.job_id == job_id && i.seq == seq);
         Ok(Some(Head { version, seq, info }))
@@ -324,7 +342,11 @@ impl DeltaTarget {
     }
 }
 
-fn delta_err(table: &str, operation: &'static str, e: &dyn std::fmt::Display) -> DeltaError {
+pub(crate) fn delta_err(
+    table: &str,
+    operation: &'static str,
+    e: &dyn std::fmt::Display,
+) -> DeltaError {
     DeltaError::Delta {
         table: table.to_string(),
         operation,
