@@ -6,17 +6,21 @@
 //! reader opens few files, small enough that one file is one unit of parallel work). Its commit
 //! changes no data (`dataChange = false`): readers and appends are not disturbed.
 //!
-//! VACUUM runs in delta-rs's lite mode: it deletes the files of removed entries (tombstones)
-//! older than the retention, never files the log does not know (a load in flight writes
-//! those; the job's own tidy removes what its failed loads left). The retention is the
-//! table's `delta.deletedFileRetentionDuration` (default 168 h), or the caller's, which may be
-//! shorter (at least one hour): time travel to versions older than it then fails.
+//! VACUUM runs in delta-rs's full mode: it deletes the files of entries removed longer ago
+//! than the retention and files in the table folder the log does not reference whose last
+//! change is older than the retention (folders starting with `_` are left alone). Full, not
+//! lite, because a checkpoint drops expired removals from the log: lite mode would never see
+//! those files again. The retention is the table's `delta.deletedFileRetentionDuration`
+//! (default 168 h), or the caller's, which may be shorter (at least one hour): time travel to
+//! versions older than it then fails, and a load still running after that long could lose
+//! files it wrote but has not committed yet.
 //!
 //! Every maintenance commit carries the job's last [`LoadInfo`] forward in its commitInfo under
 //! [`CARRIED_METADATA_KEY`], so the job's head stays among the commits its search reads.
 
 use super::delta::{CARRIED_METADATA_KEY, DeltaError, DeltaTarget, LoadInfo, delta_err};
 use deltalake::kernel::transaction::CommitProperties;
+use deltalake::operations::vacuum::VacuumMode;
 use futures::TryStreamExt;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -78,19 +82,19 @@ impl DeltaTarget {
             .with_commit_properties(props()?)
             .await
             .map_err(|e| err("optimizing", &e))?;
-        // The sizes of removed files, to report what VACUUM frees.
-        let sizes: HashMap<String, u64> = {
-            let state = table
-                .snapshot()
-                .map_err(|e| err("reading the snapshot", &e))?;
-            state
-                .all_tombstones(table.log_store().as_ref())
-                .map_ok(|t| (file_name(&t.path()), t.size().unwrap_or(0).max(0) as u64))
-                .try_collect()
-                .await
-                .map_err(|e| err("listing the removed files", &e))?
-        };
-        let mut vacuum = table.vacuum().with_commit_properties(props()?);
+        // The sizes of the table's objects, to report what VACUUM frees.
+        let sizes: HashMap<String, u64> = table
+            .log_store()
+            .object_store(None)
+            .list(None)
+            .map_ok(|m| (m.location.to_string(), m.size))
+            .try_collect()
+            .await
+            .map_err(|e| err("listing the table's files", &e))?;
+        let mut vacuum = table
+            .vacuum()
+            .with_mode(VacuumMode::Full)
+            .with_commit_properties(props()?);
         if let Some(hours) = opts.vacuum_hours {
             vacuum = vacuum
                 .with_retention_period(chrono::Duration::hours(i64::from(hours.max(1))))
@@ -108,16 +112,10 @@ impl DeltaTarget {
             bytes_vacuumed: vacuumed
                 .files_deleted
                 .iter()
-                .map(|p| sizes.get(&file_name(p)).copied().unwrap_or(0))
+                .map(|p| sizes.get(p).copied().unwrap_or(0))
                 .sum(),
         })
     }
-}
-
-/// The last segment of a path: tombstones are relative to the table, deleted files are
-/// object store paths.
-fn file_name(path: &str) -> String {
-    path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 #[cfg(test)]

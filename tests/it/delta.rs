@@ -274,3 +274,6 @@ fn a_column_delta_cannot_hold_fails_the_job_naming_it() {
 
 #[path = "delta_azure.rs"]
 mod azure;
+
+#[path = "delta_maintain.rs"]
+mod maintain;
