@@ -243,6 +243,17 @@ impl DeltaTarget {
         let props = CommitProperties::default()
             .with_metadata([(APP_METADATA_KEY.to_string(), metadata)])
             .with_application_transaction(Transaction::new(&info.job_id, info.seq));
+        // delta-rs lets an overwrite without predicate commit over a concurrent append (it
+        // would keep the other writer's files beside the new load), and a table creation that
+        // lost the race for version 0 commit on top of the winner without a conflict check.
+        // Neither retries: any commit in between fails the load cleanly; the next run
+        // repeats it. Appends keep delta-rs's retries under its conflict rules (the txn of
+        // the job conflicts with a concurrent load of the same job).
+        let props = if replace || self.table.version().is_none() {
+            props.with_max_retries(0)
+        } else {
+            props
+        };
         if self.table.version().is_none() {
             self.table = CreateBuilder::new()
                 .with_log_store(self.log_store())

@@ -277,3 +277,6 @@ mod azure;
 
 #[path = "delta_maintain.rs"]
 mod maintain;
+
+#[path = "delta_crash.rs"]
+mod crash;
