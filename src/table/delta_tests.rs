@@ -58,3 +58,10 @@ fn column_changes_are_detected_by_name_and_type() {
     assert!(!same_columns(&a, &c));
     assert!(column_diff(&a, &c).contains("load: id integer"));
 }
+
+#[test]
+fn uuid_columns_are_refused_naming_the_column() {
+    let s = Schema::new(vec![field("u", DataType::FixedSizeBinary(16))]);
+    let e = delta_schema(&s).unwrap_err().to_string();
+    assert!(e.contains("column `u`") && e.contains("UUID"), "{e}");
+}

@@ -280,3 +280,6 @@ mod maintain;
 
 #[path = "delta_crash.rs"]
 mod crash;
+
+#[path = "delta_types.rs"]
+mod types;
