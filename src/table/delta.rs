@@ -6,11 +6,12 @@
 //! (appId = job id, version = the job's load sequence) and the load's [`LoadInfo`] in its
 //! commitInfo under [`APP_METADATA_KEY`], so the table alone says what was loaded.
 
+use super::emulator::ClientSideOffset;
 use crate::config::LoadType;
 use crate::sink::layout::TableLayout;
 use crate::sink::manifest::ManifestWindow;
 use crate::sink::parquet::FileEntry;
-use crate::sink::store::{Destination, redact};
+use crate::sink::store::{AzureAuth, Destination, redact};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use chrono::{DateTime, Utc};
 use deltalake::DeltaTable;
@@ -150,6 +151,13 @@ impl DeltaTarget {
                     .map_err(|e| err("naming the table", &e))?;
                 (url, Arc::clone(&store))
             }
+        };
+        let (store, root) = match destination {
+            Destination::Azure { cfg, .. } if cfg.auth == AzureAuth::Emulator => (
+                Arc::new(ClientSideOffset(store)) as Arc<dyn ObjectStore>,
+                Arc::new(ClientSideOffset(root)) as Arc<dyn ObjectStore>,
+            ),
+            _ => (store, root),
         };
         let prefixed: Arc<dyn ObjectStore> = Arc::new(PrefixStore::new(store, prefix.clone()));
         let log_store = default_logstore(prefixed, root, &url, &StorageConfig::default());

@@ -5,5 +5,6 @@
 //! once both formats are in place (ARCHITECTURE.md, "Where the house goes next", item 1).
 
 pub mod delta;
+pub mod emulator;
 pub mod maintain;
 pub mod tidy;

@@ -162,3 +162,81 @@ fn parquet_jobs_are_skipped_and_bad_selections_exit_2() {
     assert!(text(&out).contains("FAILED"), "{}", text(&out));
     assert!(text(&out).contains("SKIPPED"), "{}", text(&out));
 }
+
+/// Maintenance through the destination's own object store on Azurite.
+#[test]
+fn maintain_compacts_on_azurite() {
+    let Some(py) = python() else { return };
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 10000));
+    if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(500)).is_err() {
+        support::service_missing("Azurite", "nothing listens on 127.0.0.1:10000");
+        return;
+    }
+    const ACCOUNT: &str = "devstoreaccount1";
+    const KEY: &str =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let container = format!("maint-{}-{nanos}", std::process::id());
+    std::fs::write(
+        p.join("secrets.toml"),
+        format!(
+            "[sources.db]\ntype = \"sqlite\"\npath = \"db.sqlite\"\n\n\
+             [destinations.lake]\nuse_emulator = true\nstorage_account_name = \"{ACCOUNT}\"\n\
+             endpoint = \"http://127.0.0.1:10000\"\ncreate_container = true\n"
+        ),
+    )
+    .expect("secrets");
+    let mut header = HEADER.to_vec();
+    header.push("target_format");
+    let mut row = job_row(
+        "az_maint",
+        "SQLite",
+        "db",
+        "",
+        "items",
+        "INCREMENTAL",
+        "updated",
+        "id",
+        "",
+        "",
+    );
+    row[7] = container.as_str();
+    row[13] = "lake";
+    row[8] = "az_maint";
+    row.push("delta");
+    support::write_workbook(&p.join("jobs.xlsx"), &header, &[row]);
+    let db = p.join("db.sqlite");
+    for (from, to) in [(1, 5), (6, 8), (9, 12)] {
+        sqlite(&db, &insert(from, to, "a"));
+        let out = ingest(p, &["run", "--config", "jobs.xlsx"]);
+        assert_eq!(code(&out), 0, "{}", text(&out));
+    }
+    let (rc, doc) = maintain(p, &["--vacuum-hours", "1"]);
+    assert_eq!(rc, 0, "{doc}");
+    assert_eq!(doc[0]["status"], "SUCCESS", "{doc}");
+    assert_eq!(
+        (
+            doc[0]["files_compacted"].clone(),
+            doc[0]["files_written"].clone()
+        ),
+        (3.into(), 1.into()),
+        "{doc}"
+    );
+    assert_eq!(doc[0]["files_vacuumed"], 0, "removed minutes ago: kept");
+    let opts = serde_json::json!({
+        "account_name": ACCOUNT,
+        "account_key": KEY,
+        "use_emulator": "true",
+        "allow_http": "true",
+    });
+    let uri = format!("az://{container}/az_maint/db_items");
+    let doc = read(&py, &uri, &opts, None, "az_maint");
+    assert_eq!(doc["rows"], Value::from(expected(1, 12, "a")));
+    assert_eq!(doc["files"], 1);
+    assert_eq!(doc["txn"], 3);
+}
