@@ -270,7 +270,7 @@ impl DeltaTarget {
                 .with_actions(actions)
                 .with_commit_properties(props)
                 .await
-                .map_err(|e| err("creating the table", &e))?;
+                .map_err(|e| commit_err(&name, "creating the table", e))?;
             return self
                 .version()
                 .ok_or_else(|| err("creating the table", &"no version"));
@@ -318,7 +318,7 @@ impl DeltaTarget {
             .with_actions(actions)
             .build(Some(state), self.log_store(), operation)
             .await
-            .map_err(|e| err("committing", &e))?;
+            .map_err(|e| commit_err(&name, "committing", e))?;
         let version = done.version() as i64;
         self.table
             .update_state()
@@ -359,6 +359,23 @@ impl DeltaTarget {
             ..Default::default()
         }))
     }
+}
+
+/// A failed commit; the one delta-rs reports as "Failed to commit transaction: 0" (another
+/// writer committed first and the commit is not retried) said plainly.
+fn commit_err(table: &str, operation: &'static str, e: deltalake::DeltaTableError) -> DeltaError {
+    use deltalake::kernel::transaction::TransactionError;
+    if let deltalake::DeltaTableError::Transaction {
+        source: TransactionError::MaxCommitAttempts(0),
+    } = e
+    {
+        return delta_err(
+            table,
+            operation,
+            &"another writer committed to the table meanwhile; a replace or a table creation is not retried, nothing was changed: run the job again",
+        );
+    }
+    delta_err(table, operation, &e)
 }
 
 pub(crate) fn delta_err(

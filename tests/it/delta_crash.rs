@@ -223,7 +223,10 @@ fn an_overwrite_racing_another_writer_fails_cleanly_and_the_next_run_replaces_al
     );
     let summary: Value = serde_json::from_slice(&out.stdout).expect("summary");
     let error = summary[0]["error"].as_str().unwrap_or("");
-    assert!(error.contains("committing"), "{error}");
+    assert!(
+        error.contains("committing") && error.contains("another writer committed"),
+        "{error}"
+    );
     let doc = read(&py, &uri, &Value::Null, None, job);
     let mut want = expected(1, 10, "a");
     want.extend(expected(1001, 1003, "py"));
@@ -262,7 +265,10 @@ fn two_runs_of_one_job_commit_the_window_once() {
     let out = finish(child, &release);
     assert_eq!(code(&out), 1, "the second commit fails: {}", text(&out));
     let t = text(&out);
-    assert!(t.contains("committing"), "{t}");
+    assert!(
+        t.contains("committing") && t.contains("Concurrent transaction"),
+        "{t}"
+    );
     let uri = table_uri(p);
     let doc = read(&py, &uri, &Value::Null, None, job);
     assert_eq!(
