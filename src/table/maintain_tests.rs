@@ -77,3 +77,53 @@ async fn commits_past_the_checkpoint_interval_write_checkpoints() {
     assert_eq!((head.version, head.seq), (11, 11));
     assert_eq!(head.info.unwrap().load_id, info(11).load_id);
 }
+
+/// More maintenance commits than the head search reads: each carries the last load's record,
+/// so the job still finds its head.
+#[tokio::test]
+async fn the_head_survives_more_maintenance_commits_than_the_search_reads() {
+    use crate::table::delta::CARRIED_METADATA_KEY;
+    use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+    use deltalake::protocol::DeltaOperation;
+    let dir = tempfile::tempdir().unwrap();
+    let dest = Destination::Local {
+        name: "out".into(),
+        root: dir.path().to_path_buf(),
+    };
+    let store = dest.store("c").unwrap();
+    let layout = TableLayout::new("raw", "db", "items").for_job("j");
+    let schema = Schema::new(vec![Field::new("id", DataType::Int64, true)]);
+    let file = FileEntry {
+        path: format!("raw/db_items/items/{}.j.0-0.parquet", info(1).load_id),
+        rows: 1,
+        bytes: 100,
+        stats: None,
+    };
+    let mut t = DeltaTarget::open(&dest, "c", store.clone(), &layout)
+        .await
+        .unwrap();
+    t.commit(&info(1), &schema, &[file], false).await.unwrap();
+    let mut table = t.table().clone();
+    let carried = serde_json::to_value(info(1)).unwrap();
+    for _ in 0..105 {
+        let props = CommitProperties::default()
+            .with_metadata([(CARRIED_METADATA_KEY.to_string(), carried.clone())]);
+        let operation = DeltaOperation::Optimize {
+            predicate: None,
+            target_size: 1,
+        };
+        CommitBuilder::from(props)
+            .build(
+                Some(table.snapshot().unwrap()),
+                table.log_store(),
+                operation,
+            )
+            .await
+            .unwrap();
+        table.update_state().await.unwrap();
+    }
+    let t = DeltaTarget::open(&dest, "c", store, &layout).await.unwrap();
+    let head = t.head("j").await.unwrap().unwrap();
+    assert_eq!((head.version, head.seq), (105, 1));
+    assert_eq!(head.info.map(|i| i.load_id), Some(info(1).load_id));
+}
