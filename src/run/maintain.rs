@@ -2,7 +2,7 @@
 //! other; Parquet jobs are listed as skipped. One failing table does not stop the others.
 
 use super::select;
-use super::summary::Status;
+use super::summary::{Status, human_bytes};
 use crate::config::{Job, Loaded, TargetFormat};
 use crate::sink::layout::TableLayout;
 use crate::sink::store::Destination;
@@ -79,7 +79,11 @@ pub async fn maintain(
                 job.job_id,
                 report.error.as_deref().unwrap_or("")
             ),
-            _ => tracing::info!("{}: maintenance {:?}", job.job_id, report.status),
+            _ => tracing::info!(
+                "{}: maintenance {}",
+                job.job_id,
+                format!("{:?}", report.status).to_uppercase()
+            ),
         }
         reports.push(report);
     }
@@ -133,10 +137,10 @@ pub fn render_text(reports: &[MaintainReport]) -> String {
             r.job_id,
             format!("{:?}", r.status).to_uppercase(),
             d.files_compacted,
-            d.bytes_compacted,
+            human_bytes(d.bytes_compacted),
             d.files_written,
             d.files_vacuumed,
-            d.bytes_vacuumed,
+            human_bytes(d.bytes_vacuumed),
             r.seconds
         ));
         if let Some(why) = r.reason.as_deref().or(r.error.as_deref()) {
