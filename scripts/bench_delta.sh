@@ -21,6 +21,7 @@ BIN="${INGEST_BIN:-${CARGO_TARGET_DIR:-$HERE/target}/release/ingest}"
 TABLE="bench_orders"
 
 [ -x "$BIN" ] || { echo "ingest binary not found at $BIN (cargo build --release)"; exit 1; }
+BIN="$(readlink -f "$BIN")"
 [ -x /usr/bin/time ] || { echo "GNU time missing: apt-get install time"; exit 1; }
 
 WORK="$(mktemp -d)"
