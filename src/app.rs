@@ -1,6 +1,8 @@
 //! The commands: each turns parsed arguments into work and an exit code.
 
-use crate::cli::{Cli, Command, Output, RunArgs, SampleArgs, StateCommand, ValidateArgs};
+use crate::cli::{
+    Cli, Command, MaintainArgs, Output, RunArgs, SampleArgs, StateCommand, ValidateArgs,
+};
 use crate::config::{self, Loaded, issue};
 use crate::plan::{CursorKind, CursorValue, Watermark};
 use crate::run::{self, RunError, RunOptions, summary};
@@ -42,6 +44,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Validate(args) => validate_cmd(&cli.global, args).await,
             Command::GenerateSample(args) => sample_cmd(args).await,
             Command::Discover(args) => crate::discover::command::run(&cli.global, args).await,
+            Command::Maintain(args) => maintain_cmd(&cli.global, args).await,
             Command::State(cmd) => state_cmd(&cli.global.state_dir, cmd),
         }
     });
@@ -140,6 +143,40 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
                 }
             }
         }
+    }
+    if reports.iter().any(|r| r.status == summary::Status::Failed) {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}
+
+async fn maintain_cmd(global: &crate::cli::Global, args: MaintainArgs) -> u8 {
+    let vars = args.vars.options();
+    let loaded = match load_checked(&args.config, global.secrets.as_deref(), &vars, args.output) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    if let Err(e) = crate::logging::init(Some(global.log_dir.as_path())) {
+        return error(
+            exit::FAILED,
+            format!(
+                "cannot open the log folder {}: {e}",
+                global.log_dir.display()
+            ),
+        );
+    }
+    let opts = crate::table::maintain::MaintainOptions {
+        vacuum_hours: args.vacuum_hours,
+    };
+    let reports = match run::maintain::maintain(&loaded, &args.jobs, opts).await {
+        Ok(r) => r,
+        Err(e @ RunError::Selection(_)) => return error(exit::INVALID, e),
+        Err(e) => return error(exit::FAILED, e),
+    };
+    match args.output {
+        Output::Json => println!("{}", run::maintain::render_json(&reports)),
+        Output::Text => print!("{}", run::maintain::render_text(&reports)),
     }
     if reports.iter().any(|r| r.status == summary::Status::Failed) {
         exit::FAILED

@@ -51,6 +51,8 @@ pub enum Command {
     GenerateSample(SampleArgs),
     /// Propose one workbook row per table of a source, from its catalog
     Discover(DiscoverArgs),
+    /// Compact small files (OPTIMIZE) and delete unreferenced old files (VACUUM) of Delta tables
+    Maintain(MaintainArgs),
     /// Inspect and repair per-job state (watermarks)
     #[command(subcommand)]
     State(StateCommand),
@@ -91,6 +93,32 @@ pub struct RunArgs {
     /// Seconds before the first retry; doubled for each further one
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub retry_backoff: f64,
+    /// Summary format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: Output,
+}
+
+/// `ingest maintain`.
+#[derive(Debug, Args)]
+pub struct MaintainArgs {
+    /// The workbook
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "config/ingestion_config.xlsx"
+    )]
+    pub config: PathBuf,
+    /// Only these jobs (comma-separated job ids)
+    #[arg(long, value_delimiter = ',', value_name = "JOB,...")]
+    pub jobs: Vec<String>,
+    /// VACUUM deletes files removed longer ago than this (at least 1) [default: the table's
+    /// delta.deletedFileRetentionDuration, 168 unless set]
+    #[arg(long, value_name = "H", value_parser = clap::value_parser!(u32).range(1..))]
+    pub vacuum_hours: Option<u32>,
+    /// Runtime variables
+    #[command(flatten)]
+    pub vars: VarArgs,
     /// Summary format
     #[arg(long, value_enum, default_value_t)]
     pub output: Output,

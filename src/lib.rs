@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod fault;
 pub mod logging;
 pub mod plan;
 pub mod run;

@@ -232,6 +232,7 @@ impl ChunkTask {
     ) -> Result<(u64, u64, Vec<String>), JobError> {
         let mut stream = self.source.extract(spec);
         let (mut extracted, mut at_hi) = (0u64, Vec::new());
+        let mut batches = 0u64;
         while let Some(batch) = stream.next().await {
             if self.cancel.load(Ordering::SeqCst) {
                 return Err(JobError::Interrupted);
@@ -251,6 +252,10 @@ impl ChunkTask {
             };
             if batch.num_rows() > 0 {
                 writer.write(&batch).await.map_err(|e| self.fail(e))?;
+                batches += 1;
+                if batches == 2 {
+                    crate::fault::point("writing");
+                }
             }
             *written += batch.num_rows() as u64;
             self.progress.inc(batch.num_rows() as u64);

@@ -3,6 +3,7 @@
 //! local state. The table is the truth: local state is a cache of its last commit.
 
 use super::chunk::extract_all;
+use super::delta_tidy;
 use super::job::{JobContext, JobError, new_boundary_keys};
 use super::job_state::{Committed, CommittedLoad, adopt_load, save_committed};
 use super::plan::{JobPlan, column_index, plan};
@@ -80,6 +81,7 @@ pub(super) async fn execute(
     report.schema_change = columns.diff.clone();
     if plan.empty && load_type == LoadType::Incremental {
         tracing::info!("{}: no new rows", job.job_id);
+        tidy_to_head(job, ctx, &table, store.as_ref(), layout, head.as_ref()).await;
         return Ok(());
     }
     let load_id = new_load_id(Utc::now());
@@ -92,6 +94,7 @@ pub(super) async fn execute(
     report.bytes = loaded.files.iter().map(|f| f.bytes).sum();
     if load_type == LoadType::Incremental && loaded.rows_written == 0 {
         tracing::info!("{}: no new rows", job.job_id);
+        tidy_to_head(job, ctx, &table, store.as_ref(), layout, head.as_ref()).await;
         return Ok(());
     }
     let boundary_keys = new_boundary_keys(&plan, loaded.at_hi)?;
@@ -114,6 +117,7 @@ pub(super) async fn execute(
         started_at,
         finished_at: Utc::now(),
     };
+    crate::fault::point("delta-before-commit");
     // The commit: one Delta version makes the load visible; state is a local copy of it.
     let version = if merging {
         let merged = merge(job, &mut table, &info, &plan, &columns, load_type).await;
@@ -135,6 +139,7 @@ pub(super) async fn execute(
         job.job_id,
         info.seq
     );
+    crate::fault::point("delta-after-commit");
     report.load_id = Some(load_id.clone());
     let new_state = save_committed(
         ctx,
@@ -150,6 +155,7 @@ pub(super) async fn execute(
     )
     .await?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
+    delta_tidy::tidy(job, ctx, &table, store.as_ref(), layout, &load_id).await;
     Ok(())
 }
 
@@ -228,4 +234,18 @@ async fn adopt_newer_commit(
         ),
     )
     .await
+}
+
+/// A run that commits nothing tidies the leftovers of loads older than the job's last commit.
+async fn tidy_to_head(
+    job: &Job,
+    ctx: &JobContext,
+    table: &DeltaTarget,
+    store: &dyn ObjectStore,
+    layout: &TableLayout,
+    head: Option<&Head>,
+) {
+    if let Some(info) = head.and_then(|h| h.info.as_ref()) {
+        delta_tidy::tidy(job, ctx, table, store, layout, &info.load_id).await;
+    }
 }

@@ -3,9 +3,11 @@
 pub mod boundary;
 pub mod chunk;
 mod delta_job;
+mod delta_tidy;
 pub mod drift;
 pub mod job;
 mod job_state;
+pub mod maintain;
 pub mod plan;
 pub mod schedule;
 pub mod summary;

@@ -156,7 +156,8 @@ pub fn render_json(reports: &[JobReport]) -> String {
     serde_json::to_string_pretty(reports).unwrap_or_else(|_| "[]".into())
 }
 
-fn human_bytes(b: u64) -> String {
+/// Bytes for people: `512 B`, `1.7 KiB`, `3.2 MiB`, …
+pub(crate) fn human_bytes(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = b as f64;
     let mut u = 0;

@@ -9,11 +9,12 @@
 pub use super::delta_error::DeltaError;
 pub(super) use super::delta_error::{commit_err, commit_properties, delta_err};
 use super::delta_schema::{SchemaPlan, delta_schema, plan_schema};
+use super::emulator::ClientSideOffset;
 use crate::config::LoadType;
 use crate::sink::layout::TableLayout;
 use crate::sink::manifest::ManifestWindow;
 use crate::sink::parquet::FileEntry;
-use crate::sink::store::Destination;
+use crate::sink::store::{AzureAuth, Destination};
 use arrow::datatypes::Schema;
 use chrono::{DateTime, Utc};
 use deltalake::DeltaTable;
@@ -31,6 +32,10 @@ use std::sync::Arc;
 
 /// The commitInfo key under which a load's [`LoadInfo`] is stored.
 pub const APP_METADATA_KEY: &str = "ingest";
+
+/// The commitInfo key under which a maintenance commit (OPTIMIZE, VACUUM) carries the
+/// [`LoadInfo`] of the job's last load forward, so the head search still finds it.
+pub const CARRIED_METADATA_KEY: &str = "ingest_head";
 
 /// How many recent commits are searched for the job's last load.
 const HISTORY_SEARCHED: usize = 100;
@@ -113,6 +118,13 @@ impl DeltaTarget {
                 (url, Arc::clone(&store))
             }
         };
+        let (store, root) = match destination {
+            Destination::Azure { cfg, .. } if cfg.auth == AzureAuth::Emulator => (
+                Arc::new(ClientSideOffset(store)) as Arc<dyn ObjectStore>,
+                Arc::new(ClientSideOffset(root)) as Arc<dyn ObjectStore>,
+            ),
+            _ => (store, root),
+        };
         let prefixed: Arc<dyn ObjectStore> = Arc::new(PrefixStore::new(store, prefix.clone()));
         let log_store = default_logstore(prefixed, root.clone(), &url, &StorageConfig::default());
         let mut table = DeltaTable::new(log_store.clone());
@@ -135,6 +147,16 @@ impl DeltaTarget {
     /// The table version, `None` before the first commit.
     pub fn version(&self) -> Option<i64> {
         self.table.version().map(|v| v as i64)
+    }
+
+    /// The table as delta-rs holds it (maintenance and tidy work on it).
+    pub fn table(&self) -> &DeltaTable {
+        &self.table
+    }
+
+    /// `{container}/{prefix}`, for messages.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The table's columns, `None` before the first commit.
@@ -196,7 +218,11 @@ impl DeltaTarget {
             .map_err(|e| err("reading the history", &e))?;
         let info = infos
             .iter()
-            .filter_map(|c| c.info.get(APP_METADATA_KEY))
+            .filter_map(|c| {
+                c.info
+                    .get(APP_METADATA_KEY)
+                    .or_else(|| c.info.get(CARRIED_METADATA_KEY))
+            })
             .filter_map(|v| serde_json::from_value::<LoadInfo>(v.clone()).ok())
             .find(|i| i.job_id == job_id && i.seq == seq);
         Ok(Some(Head { version, seq, info }))
@@ -221,6 +247,17 @@ impl DeltaTarget {
             .map(|f| self.add_action(f))
             .collect::<Result<_, _>>()?;
         let props = commit_properties(&name, info)?;
+        // delta-rs lets an overwrite without predicate commit over a concurrent append (it
+        // would keep the other writer's files beside the new load), and a table creation that
+        // lost the race for version 0 commit on top of the winner without a conflict check.
+        // Neither retries: any commit in between fails the load cleanly; the next run
+        // repeats it. Appends keep delta-rs's retries under its conflict rules (the txn of
+        // the job conflicts with a concurrent load of the same job).
+        let props = if replace || self.table.version().is_none() {
+            props.with_max_retries(0)
+        } else {
+            props
+        };
         if self.table.version().is_none() {
             let columns = delta_schema(schema)?;
             self.table = CreateBuilder::new()
@@ -230,7 +267,7 @@ impl DeltaTarget {
                 .with_actions(actions)
                 .with_commit_properties(props)
                 .await
-                .map_err(|e| err("creating the table", &e))?;
+                .map_err(|e| commit_err(&name, e))?;
             return self
                 .version()
                 .ok_or_else(|| err("creating the table", &"no version"));

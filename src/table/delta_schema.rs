@@ -55,6 +55,9 @@ fn check_type(field: &Field, t: &DataType) -> Result<(), DeltaError> {
         DataType::Time32(_) | DataType::Time64(_) => refuse("Delta has no time-of-day type"),
         DataType::Duration(_) | DataType::Interval(_) => refuse("Delta has no interval type"),
         DataType::Decimal256(..) => refuse("Delta decimals have at most 38 digits"),
+        // A UUID column's files hold FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type,
+        // which readers refuse to read as the `binary` the Delta schema would say.
+        DataType::FixedSizeBinary(_) => refuse("Delta has no UUID or fixed-size binary type"),
         DataType::Timestamp(unit, _) if *unit != TimeUnit::Microsecond => {
             refuse("Delta timestamps have microsecond precision")
         }

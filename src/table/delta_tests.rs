@@ -51,15 +51,8 @@ fn types_delta_cannot_hold_are_refused_naming_the_column() {
 }
 
 #[test]
-fn arrow_extension_metadata_stays_out_of_the_delta_schema() {
-    let uuid = Field::new("u", DataType::FixedSizeBinary(16), true)
-        .with_metadata([("ARROW:extension:name".to_string(), "arrow.uuid".to_string())].into());
-    let d = delta_schema(&Schema::new(vec![uuid])).unwrap();
-    let f = d.field("u").unwrap();
-    assert_eq!(f.data_type(), &DeltaType::Primitive(PrimitiveType::Binary));
-    assert!(
-        f.metadata().is_empty(),
-        "readers would build arrow.uuid over binary: {:?}",
-        f.metadata()
-    );
+fn uuid_columns_are_refused_naming_the_column() {
+    let s = Schema::new(vec![field("u", DataType::FixedSizeBinary(16))]);
+    let e = delta_schema(&s).unwrap_err().to_string();
+    assert!(e.contains("column `u`") && e.contains("UUID"), "{e}");
 }

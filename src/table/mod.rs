@@ -8,3 +8,6 @@ pub mod delta;
 pub mod delta_error;
 pub mod delta_merge;
 pub mod delta_schema;
+pub mod emulator;
+pub mod maintain;
+pub mod tidy;

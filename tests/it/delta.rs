@@ -280,3 +280,12 @@ mod merge;
 
 #[path = "delta_evolve.rs"]
 mod evolve;
+
+#[path = "delta_maintain.rs"]
+mod maintain;
+
+#[path = "delta_crash.rs"]
+mod crash;
+
+#[path = "delta_types.rs"]
+mod types;

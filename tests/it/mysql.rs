@@ -15,7 +15,7 @@ use sqlx::mysql::{MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::{Column, Row, TypeInfo};
 use std::path::Path;
 
-fn url() -> String {
+pub(crate) fn url() -> String {
     std::env::var("INGEST_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
 }
@@ -199,7 +199,7 @@ fn sqlx_value(row: &MySqlRow, name: &str) -> Option<String> {
     }
 }
 
-const TYPES_DDL: &str = "CREATE TABLE it_mysql_types (
+pub(crate) const TYPES_DDL: &str = "CREATE TABLE it_mysql_types (
   id INT PRIMARY KEY, c_bool TINYINT(1),
   c_i8 TINYINT, c_u8 TINYINT UNSIGNED, c_i16 SMALLINT, c_u16 SMALLINT UNSIGNED,
   c_i24 MEDIUMINT, c_u24 MEDIUMINT UNSIGNED, c_i32 INT, c_u32 INT UNSIGNED,
@@ -211,7 +211,7 @@ const TYPES_DDL: &str = "CREATE TABLE it_mysql_types (
   c_date DATE, c_time TIME(6), c_dt DATETIME(6), c_ts TIMESTAMP(6) NULL DEFAULT NULL, c_year YEAR
 )";
 
-const TYPES_ROWS: &str = "INSERT INTO it_mysql_types VALUES
+pub(crate) const TYPES_ROWS: &str = "INSERT INTO it_mysql_types VALUES
  (1, 0, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0,
   -9999999999.99, -9999999999999999999999999999.9999999999,
   -99999999999999999999999999999999999.999999999999999999999999999999,

@@ -7,7 +7,7 @@ use arrow::record_batch::RecordBatch;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use std::path::Path;
 
-fn pg_url() -> String {
+pub(crate) fn pg_url() -> String {
     std::env::var("INGEST_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
@@ -186,7 +186,7 @@ fn render(a: &dyn Array, i: usize) -> String {
     }
 }
 
-const ALL_TYPES: &str = r#"
+pub(crate) const ALL_TYPES: &str = r#"
 DROP TABLE IF EXISTS pg_it_all; DROP TYPE IF EXISTS pg_it_mood; DROP DOMAIN IF EXISTS pg_it_pos;
 CREATE TYPE pg_it_mood AS ENUM ('sad', 'happy');
 CREATE DOMAIN pg_it_pos AS numeric(12,3) CHECK (VALUE > 0);
