@@ -5,3 +5,4 @@
 //! once both formats are in place (ARCHITECTURE.md, "Where the house goes next", item 1).
 
 pub mod delta;
+pub mod lease;
