@@ -86,6 +86,7 @@ pub(super) async fn execute(
         finished_at: Utc::now(),
     };
     // The commit: one Delta version makes the load visible; state is a local copy of it.
+    ctx.verify_lease().await?;
     let version = table
         .commit(
             &info,

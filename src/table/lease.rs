@@ -177,10 +177,7 @@ async fn read_generation(
     if doc.version != LEASE_VERSION {
         return Err(LeaseError::Corrupt {
             path: path.to_string(),
-            message: format!(
-                "version {} (this build reads {LEASE_VERSION})",
-                doc.version
-            ),
+            message: format!("version {} (this build reads {LEASE_VERSION})", doc.version),
         });
     }
     Ok(Some((doc, version)))
@@ -261,7 +258,11 @@ pub async fn acquire(
             // Another worker took this very generation first.
             return match current_with_version(store.as_ref(), &folder).await? {
                 Some((winner, _)) => Ok(Acquired::Held(winner)),
-                None => Err(store_err("read", &path, &"created by another worker, then gone")),
+                None => Err(store_err(
+                    "read",
+                    &path,
+                    &"created by another worker, then gone",
+                )),
             };
         }
         Err(object_store::Error::NotImplemented { .. }) => {
@@ -272,7 +273,10 @@ pub async fn acquire(
         Err(e) => return Err(store_err("create", &path, &e)),
     };
     // Generations before the one just replaced are history: remove them (best effort).
-    for old in generations(store.as_ref(), &folder).await.unwrap_or_default() {
+    for old in generations(store.as_ref(), &folder)
+        .await
+        .unwrap_or_default()
+    {
         if old + 1 < generation {
             let _ = store.delete(&generation_path(&folder, old)).await;
         }

@@ -20,7 +20,10 @@ fn folder() -> Path {
 fn stores() -> Vec<(Arc<dyn ObjectStore>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let local = LocalFileSystem::new_with_prefix(dir.path()).unwrap();
-    vec![(Arc::new(InMemory::new()), None), (Arc::new(local), Some(dir))]
+    vec![
+        (Arc::new(InMemory::new()), None),
+        (Arc::new(local), Some(dir)),
+    ]
 }
 
 fn taken(a: Acquired) -> Lease {
@@ -42,10 +45,18 @@ const HOUR: Duration = Duration::from_secs(3600);
 #[tokio::test]
 async fn a_live_lease_is_held_and_a_released_one_is_taken() {
     for (store, _dir) in stores() {
-        let a = taken(acquire(store.clone(), folder(), &claim("w1", HOUR)).await.unwrap());
+        let a = taken(
+            acquire(store.clone(), folder(), &claim("w1", HOUR))
+                .await
+                .unwrap(),
+        );
         assert_eq!(a.doc().generation, 1);
         assert!(a.took_over.is_none());
-        let h = held(acquire(store.clone(), folder(), &claim("w2", HOUR)).await.unwrap());
+        let h = held(
+            acquire(store.clone(), folder(), &claim("w2", HOUR))
+                .await
+                .unwrap(),
+        );
         assert_eq!((h.holder.as_str(), h.generation), ("w1", 1));
         assert!(h.expires_at > Utc::now());
         let mut a = a;
@@ -53,11 +64,19 @@ async fn a_live_lease_is_held_and_a_released_one_is_taken() {
         a.release().await.unwrap();
         let released = current(store.as_ref(), &folder()).await.unwrap().unwrap();
         assert!(released.released_at.is_some() && released.is_free(Utc::now()));
-        let b = taken(acquire(store.clone(), folder(), &claim("w2", HOUR)).await.unwrap());
+        let b = taken(
+            acquire(store.clone(), folder(), &claim("w2", HOUR))
+                .await
+                .unwrap(),
+        );
         assert_eq!(b.doc().generation, 2);
         assert!(b.took_over.is_none(), "a released lease is not a takeover");
         assert_eq!(
-            current(store.as_ref(), &folder()).await.unwrap().unwrap().holder,
+            current(store.as_ref(), &folder())
+                .await
+                .unwrap()
+                .unwrap()
+                .holder,
             "w2"
         );
     }
@@ -67,12 +86,20 @@ async fn a_live_lease_is_held_and_a_released_one_is_taken() {
 async fn an_expired_lease_is_taken_over_and_its_holder_loses_it() {
     for (store, _dir) in stores() {
         let mut a = taken(
-            acquire(store.clone(), folder(), &claim("w1", Duration::from_millis(50)))
+            acquire(
+                store.clone(),
+                folder(),
+                &claim("w1", Duration::from_millis(50)),
+            )
+            .await
+            .unwrap(),
+        );
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        let b = taken(
+            acquire(store.clone(), folder(), &claim("w2", HOUR))
                 .await
                 .unwrap(),
         );
-        tokio::time::sleep(Duration::from_millis(80)).await;
-        let b = taken(acquire(store.clone(), folder(), &claim("w2", HOUR)).await.unwrap());
         assert_eq!(b.doc().generation, 2);
         assert_eq!(b.took_over.as_ref().map(|d| d.holder.as_str()), Some("w1"));
         let err = a.renew().await.unwrap_err();
@@ -87,7 +114,11 @@ async fn an_expired_lease_is_taken_over_and_its_holder_loses_it() {
 #[tokio::test]
 async fn a_holder_sees_a_takeover_at_its_next_renewal() {
     for (store, _dir) in stores() {
-        let mut a = taken(acquire(store.clone(), folder(), &claim("w1", HOUR)).await.unwrap());
+        let mut a = taken(
+            acquire(store.clone(), folder(), &claim("w1", HOUR))
+                .await
+                .unwrap(),
+        );
         // Another worker that judged the lease expired (its clock ahead) created generation 2.
         let mut other = a.doc().clone();
         other.generation = 2;
@@ -105,9 +136,13 @@ async fn a_holder_sees_a_takeover_at_its_next_renewal() {
 async fn a_paused_holder_past_its_deadline_has_lost_even_if_nobody_took_over() {
     let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
     let mut a = taken(
-        acquire(store.clone(), folder(), &claim("w1", Duration::from_millis(30)))
-            .await
-            .unwrap(),
+        acquire(
+            store.clone(),
+            folder(),
+            &claim("w1", Duration::from_millis(30)),
+        )
+        .await
+        .unwrap(),
     );
     tokio::time::sleep(Duration::from_millis(50)).await;
     let err = a.renew().await.unwrap_err();
@@ -163,7 +198,10 @@ async fn old_generations_are_removed_and_numbers_never_reused() {
 async fn a_corrupt_lease_is_an_error_naming_it() {
     let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
     store
-        .put(&generation_path(&folder(), 1), PutPayload::from_static(b"{"))
+        .put(
+            &generation_path(&folder(), 1),
+            PutPayload::from_static(b"{"),
+        )
         .await
         .unwrap();
     let err = acquire(store, folder(), &claim("w1", HOUR))

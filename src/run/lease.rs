@@ -1,0 +1,198 @@
+//! A job's lease while it runs: taken before planning, renewed by a background task every
+//! third of its length, checked right before the commit, released at the end (also after a
+//! failure). Time spent on lease calls is counted, for the benchmark.
+
+use crate::config::Job;
+use crate::sink::layout::TableLayout;
+use crate::sink::store::Destination;
+use crate::table::lease::{self, Acquired, Claim, Lease, LeaseDoc, LeaseError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Who this worker is, and how long its leases last.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// `--worker-id`: shown in logs, audit, leases and manifests.
+    pub worker_id: String,
+    /// `--lease-seconds`.
+    pub lease_ttl: Duration,
+}
+
+/// The default worker id: host name and process id.
+pub fn default_worker_id() -> String {
+    format!("{}-{}", crate::state::lock::host_name(), std::process::id())
+}
+
+/// A lease this worker holds for a running job.
+pub struct JobLease {
+    lease: Arc<tokio::sync::Mutex<Option<Lease>>>,
+    lost: Arc<Mutex<Option<String>>>,
+    spent: Arc<Mutex<Duration>>,
+    task: tokio::task::JoinHandle<()>,
+    job_id: String,
+    /// This worker's id.
+    pub worker_id: String,
+    /// This worker's run id.
+    pub run_id: String,
+}
+
+/// What taking a job's lease gave.
+pub enum Taken {
+    /// Held by this worker now.
+    Mine(JobLease),
+    /// A live worker holds it: skip the job.
+    Busy(LeaseDoc),
+}
+
+fn add(spent: &Mutex<Duration>, d: Duration) {
+    if let Ok(mut s) = spent.lock() {
+        *s += d;
+    }
+}
+
+/// Take `job`'s lease on its destination (the job's table folder).
+pub async fn take(
+    job: &Job,
+    dest: &Destination,
+    worker: &WorkerOptions,
+    run_id: &str,
+) -> Result<Taken, String> {
+    let started = Instant::now();
+    let store = dest
+        .store(&job.target_container)
+        .map_err(|e| e.to_string())?;
+    let layout = TableLayout::new(
+        &job.target_folder_path,
+        &job.source_name,
+        job.output_table(),
+    );
+    let claim = Claim {
+        job_id: &job.job_id,
+        holder: &worker.worker_id,
+        run_id,
+        ttl: worker.lease_ttl,
+    };
+    let folder = lease::lease_folder(layout.prefix(), &job.job_id);
+    let lease = match lease::acquire(store, folder, &claim)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Acquired::Held(doc) => return Ok(Taken::Busy(doc)),
+        Acquired::Taken(l) => l,
+    };
+    if let Some(old) = &lease.took_over {
+        tracing::warn!(
+            "{}: took over the lease of worker {} (run {}), which expired at {} without being released",
+            job.job_id,
+            old.holder,
+            old.run_id,
+            old.expires_at
+        );
+    }
+    let spent = Arc::new(Mutex::new(started.elapsed()));
+    let lost = Arc::new(Mutex::new(None));
+    let ttl = lease.ttl();
+    let lease = Arc::new(tokio::sync::Mutex::new(Some(lease)));
+    let task = tokio::spawn(renew_loop(
+        job.job_id.clone(),
+        ttl,
+        lease.clone(),
+        lost.clone(),
+        spent.clone(),
+    ));
+    Ok(Taken::Mine(JobLease {
+        lease,
+        lost,
+        spent,
+        task,
+        job_id: job.job_id.clone(),
+        worker_id: worker.worker_id.clone(),
+        run_id: run_id.to_string(),
+    }))
+}
+
+/// Renew every third of the lease's length until lost or released. A failed renewal that is
+/// not a loss (the store was unreachable) is retried at the next tick; the lease lapses on its
+/// own if the store stays away.
+async fn renew_loop(
+    job_id: String,
+    ttl: Duration,
+    lease: Arc<tokio::sync::Mutex<Option<Lease>>>,
+    lost: Arc<Mutex<Option<String>>>,
+    spent: Arc<Mutex<Duration>>,
+) {
+    let period = (ttl / 3).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(period).await;
+        let mut guard = lease.lock().await;
+        let Some(l) = guard.as_mut() else {
+            return;
+        };
+        let started = Instant::now();
+        let result = l.renew().await;
+        add(&spent, started.elapsed());
+        match result {
+            Ok(()) => {}
+            Err(LeaseError::Lost { why, .. }) => {
+                tracing::error!("{job_id}: lost its lease: {why}; the job stops before its commit");
+                if let Ok(mut slot) = lost.lock() {
+                    *slot = Some(why);
+                }
+                return;
+            }
+            Err(e) => tracing::warn!("{job_id}: could not renew the lease: {e}"),
+        }
+    }
+}
+
+impl JobLease {
+    /// Right before a commit: renew now, and fail if the lease was lost (the commit is then
+    /// not attempted; the sequence number fences the window between this check and the commit).
+    pub async fn verify(&self) -> Result<(), LeaseError> {
+        if let Ok(slot) = self.lost.lock()
+            && let Some(why) = slot.as_ref()
+        {
+            return Err(LeaseError::Lost {
+                job_id: self.job_id.clone(),
+                why: why.clone(),
+            });
+        }
+        let mut guard = self.lease.lock().await;
+        let Some(l) = guard.as_mut() else {
+            return Err(LeaseError::Lost {
+                job_id: self.job_id.clone(),
+                why: "it was already released".into(),
+            });
+        };
+        let started = Instant::now();
+        let result = l.renew().await;
+        add(&self.spent, started.elapsed());
+        result
+    }
+
+    /// Stop renewing and release; returns the time spent on lease calls for this job.
+    pub async fn release(self) -> Duration {
+        let job_id = &self.job_id;
+        self.task.abort();
+        let taken = self.lease.lock().await.take();
+        if let Some(l) = taken {
+            let started = Instant::now();
+            if let Err(e) = l.release().await {
+                tracing::warn!("{job_id}: could not release the lease (it lapses by itself): {e}");
+            }
+            add(&self.spent, started.elapsed());
+        }
+        self.spent.lock().map(|s| *s).unwrap_or_default()
+    }
+}
+
+impl super::job::JobContext {
+    /// Right before a commit: the lease is still this worker's (renewed now), else
+    /// [`super::job::JobError::Lease`] and nothing is committed.
+    pub async fn verify_lease(&self) -> Result<(), super::job::JobError> {
+        if let Some(l) = &self.lease {
+            l.verify().await?;
+        }
+        Ok(())
+    }
+}
