@@ -78,7 +78,7 @@ pub async fn take(
         .map_err(|e| e.to_string())?
     {
         Acquired::Held(doc) => return Ok(Taken::Busy(doc)),
-        Acquired::Taken(l) => l,
+        Acquired::Taken(l) => *l,
     };
     if let Some(old) = &lease.took_over {
         tracing::warn!(

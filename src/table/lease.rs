@@ -100,7 +100,7 @@ pub enum LeaseError {
 #[derive(Debug)]
 pub enum Acquired {
     /// This worker holds the lease now.
-    Taken(Lease),
+    Taken(Box<Lease>),
     /// A live worker holds it: the job is skipped.
     Held(LeaseDoc),
 }
@@ -281,14 +281,14 @@ pub async fn acquire(
             let _ = store.delete(&generation_path(&folder, old)).await;
         }
     }
-    Ok(Acquired::Taken(Lease {
+    Ok(Acquired::Taken(Box::new(Lease {
         store,
         folder,
         doc,
         ttl: claim.ttl,
         update: Some(update),
         took_over: previous.map(|(d, _)| d).filter(|d| d.released_at.is_none()),
-    }))
+    })))
 }
 
 fn payload(doc: &LeaseDoc) -> PutPayload {

@@ -28,7 +28,7 @@ fn stores() -> Vec<(Arc<dyn ObjectStore>, Option<tempfile::TempDir>)> {
 
 fn taken(a: Acquired) -> Lease {
     match a {
-        Acquired::Taken(l) => l,
+        Acquired::Taken(l) => *l,
         Acquired::Held(d) => panic!("expected to take the lease, held by {d:?}"),
     }
 }
@@ -161,7 +161,7 @@ async fn of_many_racing_workers_exactly_one_takes_the_lease() {
         let winners: Vec<&Lease> = results
             .iter()
             .filter_map(|r| match r {
-                Acquired::Taken(l) => Some(l),
+                Acquired::Taken(l) => Some(l.as_ref()),
                 Acquired::Held(_) => None,
             })
             .collect();

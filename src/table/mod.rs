@@ -6,3 +6,7 @@
 
 pub mod delta;
 pub mod lease;
+
+#[cfg(test)]
+#[path = "delta_fence_tests.rs"]
+mod delta_fence_tests;
