@@ -122,8 +122,11 @@ async fn renew_loop(
     spent: Arc<Mutex<Duration>>,
 ) {
     let period = (ttl / 3).max(Duration::from_millis(100));
+    // Ticks keep their rhythm however long a renewal takes.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::time::sleep(period).await;
+        ticks.tick().await;
         let mut guard = lease.lock().await;
         let Some(l) = guard.as_mut() else {
             return;

@@ -71,7 +71,10 @@ async fn a_stale_append_of_a_committed_sequence_fails() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("committing") && err.contains("ransaction"), "{err}");
+    assert!(
+        err.contains("committing") && err.contains("ransaction"),
+        "{err}"
+    );
     let now = open().await.unwrap();
     assert_eq!(now.version(), Some(1), "the stale commit added no version");
     let head = now.head("orders").await.unwrap().unwrap();

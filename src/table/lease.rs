@@ -6,8 +6,8 @@
 //! of two workers that race for it exactly one wins, on every store that can create atomically
 //! (Azure, a local folder). The holder renews its own generation file (an etag-conditional
 //! update where the store has one, else a plain overwrite) and then checks that no next
-//! generation exists; a worker that missed its own deadline (a paused VM) counts its lease as
-//! lost. Releasing marks the generation released; it is never deleted while current, so a
+//! generation exists (a worker that missed its own deadline keeps the lease only if nobody
+//! took it over meanwhile). Releasing marks the generation released; it is never deleted while current, so a
 //! generation number is never reused. The commit itself is fenced separately (manifest
 //! sequence numbers, Delta txn versions): a lease only keeps workers out of each other's way.
 
@@ -314,14 +314,17 @@ impl Lease {
     }
 
     /// Extend the lease by its ttl from now. [`LeaseError::Lost`] when another worker took it
-    /// over, or when this worker let it lapse (it was paused past `expires_at`).
+    /// over. A lease this worker let lapse (it was paused or starved past `expires_at`) is
+    /// still renewed when nobody took it over meanwhile: a taker creates the next generation,
+    /// which this or the next renewal sees, and the commit is fenced by its sequence number.
     pub async fn renew(&mut self) -> Result<(), LeaseError> {
         let now = Utc::now();
         if self.doc.expires_at <= now {
-            return Err(self.lost(format!(
-                "it expired at {} before this worker renewed it (paused or unreachable too long)",
+            tracing::warn!(
+                "{}: the lease lapsed at {} before this worker renewed it (paused or starved); renewing it as nobody took it over",
+                self.doc.job_id,
                 self.doc.expires_at
-            )));
+            );
         }
         let mut next = self.doc.clone();
         next.renewed_at = now;

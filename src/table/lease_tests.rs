@@ -133,7 +133,7 @@ async fn a_holder_sees_a_takeover_at_its_next_renewal() {
 }
 
 #[tokio::test]
-async fn a_paused_holder_past_its_deadline_has_lost_even_if_nobody_took_over() {
+async fn a_lapsed_lease_nobody_took_is_renewed_and_one_taken_over_is_lost() {
     let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
     let mut a = taken(
         acquire(
@@ -145,8 +145,22 @@ async fn a_paused_holder_past_its_deadline_has_lost_even_if_nobody_took_over() {
         .unwrap(),
     );
     tokio::time::sleep(Duration::from_millis(50)).await;
+    a.renew().await.unwrap();
+    assert!(a.doc().expires_at > Utc::now());
+    held(
+        acquire(store.clone(), folder(), &claim("w2", HOUR))
+            .await
+            .unwrap(),
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let b = taken(
+        acquire(store.clone(), folder(), &claim("w2", HOUR))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(b.took_over.map(|d| d.holder), Some("w1".to_string()));
     let err = a.renew().await.unwrap_err();
-    assert!(err.to_string().contains("expired"), "{err}");
+    assert!(err.to_string().contains("worker w2 took it over"), "{err}");
 }
 
 #[tokio::test]
