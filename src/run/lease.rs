@@ -57,10 +57,10 @@ pub async fn take(
     worker: &WorkerOptions,
     run_id: &str,
 ) -> Result<Taken, String> {
-    let started = Instant::now();
     let store = dest
         .store(&job.target_container)
         .map_err(|e| e.to_string())?;
+    let started = Instant::now();
     let layout = TableLayout::new(
         &job.target_folder_path,
         &job.source_name,
@@ -149,8 +149,8 @@ async fn renew_loop(
 }
 
 impl JobLease {
-    /// Right before a commit: renew now, and fail if the lease was lost (the commit is then
-    /// not attempted; the sequence number fences the window between this check and the commit).
+    /// Right before a commit: fail if the lease was lost (the commit is then not attempted;
+    /// the sequence number fences the window between this check and the commit).
     pub async fn verify(&self) -> Result<(), LeaseError> {
         if let Ok(slot) = self.lost.lock()
             && let Some(why) = slot.as_ref()
@@ -168,7 +168,7 @@ impl JobLease {
             });
         };
         let started = Instant::now();
-        let result = l.renew().await;
+        let result = l.check().await;
         add(&self.spent, started.elapsed());
         result
     }

@@ -155,15 +155,11 @@ async fn generations(store: &dyn ObjectStore, folder: &Path) -> Result<Vec<u64>,
 async fn read_generation(
     store: &dyn ObjectStore,
     path: &Path,
-) -> Result<Option<(LeaseDoc, UpdateVersion)>, LeaseError> {
+) -> Result<Option<LeaseDoc>, LeaseError> {
     let got = match store.get(path).await {
         Ok(g) => g,
         Err(object_store::Error::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(store_err("get", path, &e)),
-    };
-    let version = UpdateVersion {
-        e_tag: got.meta.e_tag.clone(),
-        version: got.meta.version.clone(),
     };
     let bytes = match got.bytes().await {
         Ok(b) => b,
@@ -180,7 +176,7 @@ async fn read_generation(
             message: format!("version {} (this build reads {LEASE_VERSION})", doc.version),
         });
     }
-    Ok(Some((doc, version)))
+    Ok(Some(doc))
 }
 
 /// The job's current lease generation (the highest), `None` when the job never had one.
@@ -188,13 +184,6 @@ pub async fn current(
     store: &dyn ObjectStore,
     folder: &Path,
 ) -> Result<Option<LeaseDoc>, LeaseError> {
-    Ok(current_with_version(store, folder).await?.map(|(d, _)| d))
-}
-
-async fn current_with_version(
-    store: &dyn ObjectStore,
-    folder: &Path,
-) -> Result<Option<(LeaseDoc, UpdateVersion)>, LeaseError> {
     // Older generations are deleted by later takers; the highest one never is.
     for _ in 0..3 {
         let Some(&top) = generations(store, folder).await?.last() else {
@@ -231,10 +220,10 @@ pub async fn acquire(
     claim: &Claim<'_>,
 ) -> Result<Acquired, LeaseError> {
     let now = Utc::now();
-    let previous = current_with_version(store.as_ref(), &folder).await?;
+    let previous = current(store.as_ref(), &folder).await?;
     let generation = match &previous {
-        Some((doc, _)) if !doc.is_free(now) => return Ok(Acquired::Held(doc.clone())),
-        Some((doc, _)) => doc.generation + 1,
+        Some(doc) if !doc.is_free(now) => return Ok(Acquired::Held(doc.clone())),
+        Some(doc) => doc.generation + 1,
         None => 1,
     };
     let doc = LeaseDoc {
@@ -256,8 +245,8 @@ pub async fn acquire(
         Ok(r) => UpdateVersion::from(r),
         Err(object_store::Error::AlreadyExists { .. }) => {
             // Another worker took this very generation first.
-            return match current_with_version(store.as_ref(), &folder).await? {
-                Some((winner, _)) => Ok(Acquired::Held(winner)),
+            return match current(store.as_ref(), &folder).await? {
+                Some(winner) => Ok(Acquired::Held(winner)),
                 None => Err(store_err(
                     "read",
                     &path,
@@ -272,14 +261,11 @@ pub async fn acquire(
         }
         Err(e) => return Err(store_err("create", &path, &e)),
     };
-    // Generations before the one just replaced are history: remove them (best effort).
-    for old in generations(store.as_ref(), &folder)
-        .await
-        .unwrap_or_default()
-    {
-        if old + 1 < generation {
-            let _ = store.delete(&generation_path(&folder, old)).await;
-        }
+    // The generation before the one just replaced is history (earlier ones went the same way).
+    if generation >= 3 {
+        let _ = store
+            .delete(&generation_path(&folder, generation - 2))
+            .await;
     }
     Ok(Acquired::Taken(Box::new(Lease {
         store,
@@ -287,7 +273,7 @@ pub async fn acquire(
         doc,
         ttl: claim.ttl,
         update: Some(update),
-        took_over: previous.map(|(d, _)| d).filter(|d| d.released_at.is_none()),
+        took_over: previous.filter(|d| d.released_at.is_none()),
     })))
 }
 
@@ -344,7 +330,7 @@ impl Lease {
                     .await
                     .ok()
                     .flatten()
-                    .map_or_else(|| "another worker".to_string(), |(d, _)| d.holder);
+                    .map_or_else(|| "another worker".to_string(), |d| d.holder);
                 Err(self.lost(format!("worker {by} took it over")))
             }
             Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -380,11 +366,15 @@ impl Lease {
             .map_err(|e| store_err("put", &path, &e))
     }
 
-    /// Mark the lease released (the job ended), unless another worker took it over meanwhile.
+    /// Right before a commit: fail with [`LeaseError::Lost`] if another worker took the lease
+    /// over (one `head` request; the background renewals keep it alive).
+    pub async fn check(&self) -> Result<(), LeaseError> {
+        self.check_not_taken().await
+    }
+
+    /// Mark the lease released (the job ended). Only this worker writes its generation, so a
+    /// release after a takeover only marks a generation that is no longer the newest.
     pub async fn release(mut self) -> Result<(), LeaseError> {
-        if self.check_not_taken().await.is_err() {
-            return Ok(());
-        }
         let now = Utc::now();
         let mut done = self.doc.clone();
         done.released_at = Some(now);
