@@ -115,6 +115,21 @@ pub(super) async fn execute(
     )
     .await?;
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
+    match table
+        .tidy_uncommitted(store.as_ref(), layout, &job.job_id, &load_id)
+        .await
+    {
+        Ok(gone) if !gone.is_empty() => tracing::info!(
+            "{}: removed {} files of failed loads",
+            job.job_id,
+            gone.len()
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(
+            "{}: could not remove files of failed loads: {e}",
+            job.job_id
+        ),
+    }
     Ok(())
 }
 

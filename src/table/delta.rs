@@ -387,6 +387,9 @@ fn column_diff(table: &StructType, load: &StructType) -> String {
     format!("table: {}; load: {}", show(table), show(load))
 }
 
+#[path = "delta_tidy.rs"]
+mod tidy;
+
 #[cfg(test)]
 #[path = "delta_tests.rs"]
 mod tests;

@@ -9,6 +9,7 @@ use crate::sink::parquet::FileEntry;
 use crate::sink::store::Destination;
 use arrow::datatypes::{DataType, Field, Schema};
 use chrono::Utc;
+use object_store::{ObjectStoreExt, PutPayload};
 
 fn info(seq: i64, load_id: &str) -> LoadInfo {
     LoadInfo {
@@ -82,4 +83,29 @@ async fn a_stale_append_of_a_committed_sequence_fails() {
         (head.seq, head.info.map(|i| i.load_id)),
         (2, Some(l2.to_string()))
     );
+    // The data files exist; the stale load's is tidied after the job's next commit.
+    for l in [l1, l2, l3] {
+        let path = object_store::path::Path::from(file(&layout, l)[0].path.as_str());
+        store
+            .put(&path, PutPayload::from_static(b"PAR1"))
+            .await
+            .unwrap();
+    }
+    let l4 = "20260103T000000.000000Z";
+    let mut next = open().await.unwrap();
+    next.commit(&info(3, l4), &schema, &file(&layout, l4), false)
+        .await
+        .unwrap();
+    let removed = next
+        .tidy_uncommitted(store.as_ref(), &layout, "orders", l4)
+        .await
+        .unwrap();
+    assert_eq!(removed, vec![file(&layout, l3)[0].path.clone()]);
+    for l in [l1, l2] {
+        let path = object_store::path::Path::from(file(&layout, l)[0].path.as_str());
+        assert!(
+            store.head(&path).await.is_ok(),
+            "{l} is committed and stays"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! each, and the lake read back with a client of the tests' own.
 
 use crate::support;
-use arrow::array::{Array as _, AsArray};
+use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
 use futures::TryStreamExt;
 use object_store::azure::{MicrosoftAzure, MicrosoftAzureBuilder};
