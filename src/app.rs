@@ -115,6 +115,7 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
         worker: run::lease::WorkerOptions {
             worker_id: args.worker_id.unwrap_or_else(run::lease::default_worker_id),
             lease_ttl: std::time::Duration::from_secs(args.lease_seconds),
+            reclaim: Vec::new(),
         },
     };
     let reports = match run::run(&loaded, &opts).await {

@@ -16,6 +16,9 @@ pub struct WorkerOptions {
     pub worker_id: String,
     /// `--lease-seconds`.
     pub lease_ttl: Duration,
+    /// Holders whose leases this worker takes at once: its own id, and the default id of the
+    /// run that was killed in its state folder (found by the state folder's lock).
+    pub reclaim: Vec<String>,
 }
 
 /// The default worker id: host name and process id.
@@ -29,6 +32,7 @@ pub struct JobLease {
     lost: Arc<Mutex<Option<String>>>,
     spent: Arc<Mutex<Duration>>,
     task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
     job_id: String,
     /// This worker's id.
     pub worker_id: String,
@@ -71,6 +75,7 @@ pub async fn take(
         holder: &worker.worker_id,
         run_id,
         ttl: worker.lease_ttl,
+        reclaim: &worker.reclaim,
     };
     let folder = lease::lease_folder(layout.prefix(), &job.job_id);
     let lease = match lease::acquire(store, folder, &claim)
@@ -82,7 +87,7 @@ pub async fn take(
     };
     if let Some(old) = &lease.took_over {
         tracing::warn!(
-            "{}: took over the lease of worker {} (run {}), which expired at {} without being released",
+            "{}: took over the lease of worker {} (run {}), which was not released (expires {}; a holder of this worker's id or a run killed in its state folder is taken over at once)",
             job.job_id,
             old.holder,
             old.run_id,
@@ -93,18 +98,20 @@ pub async fn take(
     let lost = Arc::new(Mutex::new(None));
     let ttl = lease.ttl();
     let lease = Arc::new(tokio::sync::Mutex::new(Some(lease)));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(renew_loop(
         job.job_id.clone(),
         ttl,
         lease.clone(),
-        lost.clone(),
-        spent.clone(),
+        (lost.clone(), spent.clone()),
+        stopped,
     ));
     Ok(Taken::Mine(JobLease {
         lease,
         lost,
         spent,
         task,
+        stop,
         job_id: job.job_id.clone(),
         worker_id: worker.worker_id.clone(),
         run_id: run_id.to_string(),
@@ -118,15 +125,19 @@ async fn renew_loop(
     job_id: String,
     ttl: Duration,
     lease: Arc<tokio::sync::Mutex<Option<Lease>>>,
-    lost: Arc<Mutex<Option<String>>>,
-    spent: Arc<Mutex<Duration>>,
+    (lost, spent): (Arc<Mutex<Option<String>>>, Arc<Mutex<Duration>>),
+    mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     let period = (ttl / 3).max(Duration::from_millis(100));
     // Ticks keep their rhythm however long a renewal takes.
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticks.tick().await;
+        // Stopping between renewals only: a renewal is never cut off half-way.
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped.changed() => return,
+        }
         let mut guard = lease.lock().await;
         let Some(l) = guard.as_mut() else {
             return;
@@ -176,7 +187,8 @@ impl JobLease {
     /// Stop renewing and release; returns the time spent on lease calls for this job.
     pub async fn release(self) -> Duration {
         let job_id = &self.job_id;
-        self.task.abort();
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
         let taken = self.lease.lock().await.take();
         if let Some(l) = taken {
             let started = Instant::now();

@@ -111,11 +111,15 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         selected = schedule::with_upstream(&loaded.jobs, selected);
     }
     let state = Arc::new(StateStore::new(&opts.state_dir)?);
+    let mut worker = opts.worker.clone();
+    worker.reclaim.push(worker.worker_id.clone());
     let _lock = if opts.dry_run {
         None
     } else {
         let lock = DirLock::acquire(&opts.state_dir)?;
         if let Some(prev) = lock.took_over() {
+            // Its leases (under the default worker id) are abandoned: take them at once.
+            worker.reclaim.push(format!("{}-{}", prev.host, prev.pid));
             tracing::warn!(
                 "a previous run (pid {} on {}, started {}) did not exit cleanly; taking over its lock",
                 prev.pid,
@@ -125,6 +129,11 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         }
         Some(lock)
     };
+    let with_reclaim = RunOptions {
+        worker,
+        ..opts.clone()
+    };
+    let opts = &with_reclaim;
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let cancel = cancel.clone();

@@ -211,9 +211,13 @@ pub struct Claim<'a> {
     pub run_id: &'a str,
     /// How long the lease lasts unless renewed.
     pub ttl: Duration,
+    /// Holders whose live leases this worker may take at once: itself (a worker id is one
+    /// process at a time) and the run that died in its state folder.
+    pub reclaim: &'a [String],
 }
 
-/// Take the job's lease when it is free (none, released or expired), else report its holder.
+/// Take the job's lease when it is free (none, released or expired) or held by a holder in
+/// `claim.reclaim`, else report its holder.
 pub async fn acquire(
     store: Arc<dyn ObjectStore>,
     folder: Path,
@@ -222,7 +226,9 @@ pub async fn acquire(
     let now = Utc::now();
     let previous = current(store.as_ref(), &folder).await?;
     let generation = match &previous {
-        Some(doc) if !doc.is_free(now) => return Ok(Acquired::Held(doc.clone())),
+        Some(doc) if !doc.is_free(now) && !claim.reclaim.contains(&doc.holder) => {
+            return Ok(Acquired::Held(doc.clone()));
+        }
         Some(doc) => doc.generation + 1,
         None => 1,
     };
@@ -353,7 +359,27 @@ impl Lease {
                     return Ok(());
                 }
                 Err(object_store::Error::Precondition { .. }) => {
-                    return Err(self.lost("its file was changed by another worker".into()));
+                    // A retried request whose first attempt was applied fails the condition:
+                    // that is success when the file holds what was written.
+                    let mine = self.store.get(&path).await.ok();
+                    let meta = mine.as_ref().map(|g| g.meta.clone());
+                    let body = match mine {
+                        Some(g) => g.bytes().await.ok(),
+                        None => None,
+                    };
+                    let same = body
+                        .and_then(|b| serde_json::from_slice::<LeaseDoc>(&b).ok())
+                        .is_some_and(|d| d == *doc);
+                    return match meta.filter(|_| same) {
+                        Some(m) => {
+                            self.update = Some(UpdateVersion {
+                                e_tag: m.e_tag,
+                                version: m.version,
+                            });
+                            Ok(())
+                        }
+                        None => Err(self.lost("its file was changed by another worker".into())),
+                    };
                 }
                 Err(object_store::Error::NotImplemented { .. }) => self.update = None,
                 Err(e) => return Err(store_err("update", &path, &e)),

@@ -8,6 +8,7 @@ fn claim<'a>(holder: &'a str, ttl: Duration) -> Claim<'a> {
         holder,
         run_id: "run-1",
         ttl,
+        reclaim: &[],
     }
 }
 
@@ -226,4 +227,27 @@ async fn a_corrupt_lease_is_an_error_naming_it() {
             .contains("lake/db_orders/_ingest_leases/orders/000000000001.json"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_worker_reclaims_at_once_a_live_lease_of_its_own_id_or_of_a_dead_run() {
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    taken(
+        acquire(store.clone(), folder(), &claim("w1", HOUR))
+            .await
+            .unwrap(),
+    );
+    held(
+        acquire(store.clone(), folder(), &claim("w2", HOUR))
+            .await
+            .unwrap(),
+    );
+    let dead = ["w1".to_string()];
+    let again = Claim {
+        reclaim: &dead,
+        ..claim("w2", HOUR)
+    };
+    let l = taken(acquire(store.clone(), folder(), &again).await.unwrap());
+    assert_eq!(l.doc().generation, 2);
+    assert_eq!(l.took_over.map(|d| d.holder), Some("w1".to_string()));
 }
