@@ -2,10 +2,12 @@
 //! third of its length, checked right before the commit, released at the end (also after a
 //! failure). Time spent on lease calls is counted, for the benchmark.
 
+use super::summary::{JobReport, Status};
 use crate::config::Job;
 use crate::sink::layout::TableLayout;
 use crate::sink::store::Destination;
 use crate::table::lease::{self, Acquired, Claim, Lease, LeaseDoc, LeaseError};
+use chrono::Utc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -210,4 +212,32 @@ impl super::job::JobContext {
         }
         Ok(())
     }
+}
+
+/// A job whose lease a live worker holds: SKIPPED (not a failure), logged and audited, also
+/// in the lake.
+pub(super) async fn skip_held(
+    job: &Job,
+    doc: &crate::table::lease::LeaseDoc,
+    dest: Result<Arc<Destination>, String>,
+    opts: &super::RunOptions,
+    run_id: &str,
+    start_time: chrono::DateTime<Utc>,
+) -> JobReport {
+    let reason = format!(
+        "worker {} holds its lease since {} (run {}, expires {})",
+        doc.holder,
+        doc.acquired_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        doc.run_id,
+        doc.expires_at.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    tracing::info!("{}: SKIPPED: {reason}", job.job_id);
+    let mut report = JobReport::empty(&job.job_id, Status::Skipped);
+    report.reason = Some(reason);
+    report.worker = Some(opts.worker.worker_id.clone());
+    let record = super::audit_job(job, &report, opts, run_id, start_time).await;
+    if let Ok(d) = dest {
+        super::lake_audit::write(job, &d, &record).await;
+    }
+    report
 }

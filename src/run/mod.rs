@@ -250,7 +250,7 @@ async fn run_one(
             Ok(lease::Taken::Busy(doc)) => {
                 progress.finish_and_clear();
                 crate::logging::progress().remove(&progress);
-                return skip_held(job, &doc, dest, opts, run_id, start_time).await;
+                return lease::skip_held(job, &doc, dest, opts, run_id, start_time).await;
             }
             Err(message) => {
                 progress.finish_and_clear();
@@ -317,34 +317,6 @@ async fn run_one(
         if let Some(d) = lake {
             lake_audit::write(job, &d, &record).await;
         }
-    }
-    report
-}
-
-/// A job whose lease a live worker holds: SKIPPED (not a failure), logged and audited, also
-/// in the lake.
-async fn skip_held(
-    job: &Job,
-    doc: &crate::table::lease::LeaseDoc,
-    dest: Result<Arc<Destination>, String>,
-    opts: &RunOptions,
-    run_id: &str,
-    start_time: chrono::DateTime<Utc>,
-) -> JobReport {
-    let reason = format!(
-        "worker {} holds its lease since {} (run {}, expires {})",
-        doc.holder,
-        doc.acquired_at.format("%Y-%m-%dT%H:%M:%SZ"),
-        doc.run_id,
-        doc.expires_at.format("%Y-%m-%dT%H:%M:%SZ")
-    );
-    tracing::info!("{}: SKIPPED: {reason}", job.job_id);
-    let mut report = JobReport::empty(&job.job_id, Status::Skipped);
-    report.reason = Some(reason);
-    report.worker = Some(opts.worker.worker_id.clone());
-    let record = audit_job(job, &report, opts, run_id, start_time).await;
-    if let Ok(d) = dest {
-        lake_audit::write(job, &d, &record).await;
     }
     report
 }
