@@ -74,6 +74,53 @@ fn three_workers_share_six_jobs_and_load_every_row_once() {
     }
 }
 
+/// The same on Delta tables: the txn version is the load sequence, the lake audit names the
+/// worker, and a worker with an empty state folder adopts the table's last commit.
+#[test]
+fn three_workers_share_delta_tables_and_load_every_row_once() {
+    let Some(lake) = Lake::with_format("delta", 3, 2000, "", "delta") else {
+        return;
+    };
+    for (round, total) in [(1, 2000), (2, 2600)] {
+        if round == 2 {
+            lake.insert(2001, 2600);
+        }
+        let children: Vec<_> = ["d1", "d2", "d3"]
+            .iter()
+            .map(|w| lake.spawn(w, &["--parallelism", "2"]))
+            .collect();
+        let mut reports = Vec::new();
+        for c in children {
+            let (code, by_job, text) = finish(c);
+            assert_eq!(code, 0, "round {round}: {text}");
+            reports.push(by_job);
+        }
+        let status = lake.status();
+        for t in &lake.tables {
+            assert_eq!(lake.ids(t), exactly(total), "round {round}, table {t}");
+            let (rows, loaders) = rows_loaded(&reports, t);
+            let new = if round == 1 { 2000 } else { 600 };
+            assert_eq!((rows, loaders), (new, 1), "round {round}, {t}: {reports:?}");
+            assert_eq!(
+                status[t.as_str()]["format"],
+                "delta",
+                "{t}: {:?}",
+                status[t.as_str()]
+            );
+            let last = &status[t.as_str()]["last_load"];
+            let loader = reports
+                .iter()
+                .find(|r| r[t.as_str()]["rows"].as_u64() == Some(new))
+                .map(|r| r[t.as_str()]["worker"].clone());
+            assert_eq!(last["seq"], round, "{t}: {last}");
+            assert_eq!(last["delta_version"], round - 1, "{t}: {last}");
+            assert_eq!(last["rows"], new, "{t}: {last}");
+            assert_eq!(Some(last["worker"].clone()), loader, "{t}: {last}");
+            assert_eq!(status[t.as_str()]["lease"]["state"], "released", "{t}");
+        }
+    }
+}
+
 #[test]
 fn two_workers_racing_for_one_job_run_it_once() {
     let Some(lake) = Lake::new("race", 1, 60_000, "") else {

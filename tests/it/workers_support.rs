@@ -42,6 +42,17 @@ impl Lake {
     /// `tables` tables of `rows` rows each in a fresh schema; a workbook with one INCREMENTAL
     /// job per table into a fresh container.
     pub(super) fn new(test: &str, tables: usize, rows: i64, chunk_size: &str) -> Option<Lake> {
+        Lake::with_format(test, tables, rows, chunk_size, "parquet")
+    }
+
+    /// [`Lake::new`] with `target_format` `format` (parquet or delta).
+    pub(super) fn with_format(
+        test: &str,
+        tables: usize,
+        rows: i64,
+        chunk_size: &str,
+        format: &str,
+    ) -> Option<Lake> {
         let addr = SocketAddr::from(([127, 0, 0, 1], 10000));
         if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err() {
             support::service_missing("Azurite", "nothing listens on 127.0.0.1:10000");
@@ -87,6 +98,7 @@ impl Lake {
             "primary_key",
             "chunk_size",
             "destination",
+            "target_format",
         ];
         let rows: Vec<Vec<&str>> = lake
             .tables
@@ -106,6 +118,7 @@ impl Lake {
                     "id",
                     chunk_size,
                     "lake",
+                    format,
                 ]
             })
             .collect();
