@@ -45,6 +45,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::GenerateSample(args) => sample_cmd(args).await,
             Command::Discover(args) => crate::discover::command::run(&cli.global, args).await,
             Command::Maintain(args) => maintain_cmd(&cli.global, args).await,
+            Command::Status(args) => run::status::command(&cli.global, args).await,
             Command::State(cmd) => state_cmd(&cli.global.state_dir, cmd),
         }
     });
@@ -56,13 +57,13 @@ fn fail(code: u8, message: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn error(code: u8, message: impl std::fmt::Display) -> u8 {
+pub(crate) fn error(code: u8, message: impl std::fmt::Display) -> u8 {
     eprintln!("error: {message}");
     code
 }
 
 /// Load both files; on unreadable files or validation errors print them and return the exit code.
-fn load_checked(
+pub(crate) fn load_checked(
     config: &Path,
     secrets: Option<&Path>,
     vars: &config::vars::VarOptions,
@@ -113,6 +114,11 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
             } else {
                 2.0
             }),
+        },
+        worker: run::lease::WorkerOptions {
+            worker_id: args.worker_id.unwrap_or_else(run::lease::default_worker_id),
+            lease_ttl: std::time::Duration::from_secs(args.lease_seconds),
+            reclaim: Vec::new(),
         },
     };
     let reports = match run::run(&loaded, &opts).await {

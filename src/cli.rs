@@ -53,6 +53,8 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// Compact small files (OPTIMIZE) and delete unreferenced old files (VACUUM) of Delta tables
     Maintain(MaintainArgs),
+    /// Show, from the lake only, each job's last committed load and who holds its lease
+    Status(StatusArgs),
     /// Inspect and repair per-job state (watermarks)
     #[command(subcommand)]
     State(StateCommand),
@@ -94,6 +96,48 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub retry_backoff: f64,
     /// Summary format
+    #[arg(long, value_enum, default_value_t)]
+    pub output: Output,
+    /// Seconds a job's lease in the lake lasts unless renewed (renewed every third of it)
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub lease_seconds: u64,
+    /// This worker's name in leases, logs, audit and manifests [default: host name-pid]
+    #[arg(long, value_name = "ID", value_parser = parse_worker_id)]
+    pub worker_id: Option<String>,
+}
+
+fn parse_worker_id(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}`: a worker id is 1 to 100 letters, digits, `_`, `.` or `-`"
+        ))
+    }
+}
+
+/// `ingest status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The workbook
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "config/ingestion_config.xlsx"
+    )]
+    pub config: PathBuf,
+    /// Only these jobs (comma-separated job ids) [default: every enabled job]
+    #[arg(long, value_delimiter = ',', value_name = "JOB,...")]
+    pub jobs: Vec<String>,
+    /// Runtime variables
+    #[command(flatten)]
+    pub vars: VarArgs,
+    /// Output format
     #[arg(long, value_enum, default_value_t)]
     pub output: Output,
 }

@@ -119,6 +119,7 @@ pub(super) async fn execute(
     };
     crate::fault::point("delta-before-commit");
     // The commit: one Delta version makes the load visible; state is a local copy of it.
+    ctx.verify_lease().await?;
     let version = if merging {
         let merged = merge(job, &mut table, &info, &plan, &columns, load_type).await;
         delta_merge::remove_staged(&store, layout, &job.job_id, Some(&load_id)).await;

@@ -240,11 +240,8 @@ async fn read_back(
     let watermark = prev.window.as_ref().and_then(|w| w.to.clone());
     let mut keys = HashSet::new();
     for id in manifest::list_load_ids(store, layout).await?.iter().rev() {
-        if *id > prev.load_id {
-            continue;
-        }
         let m = manifest::read(store, layout, id).await?;
-        if m.job_id != job.job_id {
+        if m.job_id != job.job_id || m.load_id > prev.load_id {
             continue;
         }
         if m.load_type != LoadType::Incremental

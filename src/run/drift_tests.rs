@@ -57,6 +57,9 @@ fn previous(cols: &[(&str, DataType)]) -> Manifest {
         finished_at: Utc::now(),
         boundary_columns: None,
         schema_change: None,
+        seq: 0,
+        worker: None,
+        run_id: None,
     }
 }
 

@@ -6,9 +6,9 @@ use super::drift;
 use super::job_state::{Committed, CommittedLoad, adopt_load, off_runtime, save_committed};
 use super::plan::{JobPlan, PlanError, plan, plan_report};
 use super::summary::{JobReport, Status};
+use super::tidy::tidy;
 use crate::config::{Job, LoadType};
 use crate::plan::CursorValue;
-use crate::sink::cleanup::owns_staging;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::{self, Manifest, ManifestWindow};
 use crate::sink::store::Destination;
@@ -39,6 +39,8 @@ pub struct JobContext {
     pub progress: ProgressBar,
     /// How chunks are retried after transient source errors.
     pub retry: super::RetryPolicy,
+    /// The job's lease in the lake (`None` in a dry run).
+    pub lease: Option<Arc<super::lease::JobLease>>,
 }
 
 impl JobContext {
@@ -85,6 +87,9 @@ pub enum JobError {
     /// The source's columns changed in a way the job's `schema_change` refuses.
     #[error("{0}")]
     Drift(#[from] super::drift::DriftError),
+    /// The job's lease was lost to another worker (or lapsed): nothing is committed.
+    #[error("{0}")]
+    Lease(#[from] crate::table::lease::LeaseError),
     /// Reading or committing a Delta table.
     #[error("{0}")]
     Table(#[from] crate::table::delta::DeltaError),
@@ -210,6 +215,14 @@ async fn execute(
     } else {
         adopt_newer_manifest(job, ctx, &store, &layout, &mut state).await?
     };
+    // The job's next sequence number: two workers that planned from the same head collide.
+    let seq = match &previous {
+        Some(m) => m.seq,
+        None if ctx.full_refresh => manifest::latest(store.as_ref(), &layout, &job.job_id)
+            .await?
+            .map_or(0, |m| m.seq),
+        None => 0,
+    } + 1;
     let stored = if ctx.full_refresh {
         None
     } else {
@@ -267,8 +280,12 @@ async fn execute(
         finished_at: Utc::now(),
         boundary_columns,
         schema_change: report.schema_change.clone(),
+        seq,
+        worker: ctx.lease.as_ref().map(|l| l.worker_id.clone()),
+        run_id: ctx.lease.as_ref().map(|l| l.run_id.clone()),
     };
     // The commit: the manifest makes the load visible; state is a local copy of it.
+    ctx.verify_lease().await?;
     manifest::write(store.as_ref(), &layout, &manifest).await?;
     report.load_id = Some(load_id.clone());
     let new_state = save_committed(
@@ -287,58 +304,6 @@ async fn execute(
     report.watermark = new_state.watermark.as_ref().map(|w| w.value.clone());
     tidy(job, ctx, store.as_ref(), &layout, Some(&manifest), &load_id).await;
     Ok(())
-}
-
-/// After a successful run: remove what this job's failed or killed runs left (its data files
-/// no manifest lists, unfinished uploads) and, after a FULL commit, its earlier loads. Never
-/// touches another job's manifests or files; finding some is a warning. Failures only warn.
-async fn tidy(
-    job: &Job,
-    ctx: &JobContext,
-    store: &dyn ObjectStore,
-    layout: &TableLayout,
-    committed: Option<&Manifest>,
-    load_id: &str,
-) {
-    let result = match committed {
-        Some(m) => manifest::cleanup(store, layout, m).await,
-        None => manifest::remove_leftovers(store, layout, &job.job_id, load_id).await,
-    };
-    let alone = result
-        .as_ref()
-        .is_ok_and(|r| r.foreign_manifests.is_empty());
-    match result {
-        Ok(r) => {
-            if !r.removed_files.is_empty() {
-                tracing::info!(
-                    "{}: removed {} files of earlier or failed loads",
-                    job.job_id,
-                    r.removed_files.len()
-                );
-            }
-            let others = r.foreign_jobs();
-            if !others.is_empty() {
-                tracing::warn!(
-                    "{}: the folder {} also holds {} loads of job {}; they were left alone. Give each job its own target_folder_path",
-                    job.job_id,
-                    layout.prefix(),
-                    r.foreign_manifests.len(),
-                    others.join(", ")
-                );
-            }
-        }
-        Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
-    }
-    let owns = |name: &str| owns_staging(layout, &job.job_id, alone, name);
-    let staging =
-        ctx.destination
-            .remove_staging(&job.target_container, layout.prefix().as_ref(), &owns);
-    if staging > 0 {
-        tracing::info!(
-            "{}: removed {staging} unfinished upload files of killed runs",
-            job.job_id
-        );
-    }
 }
 
 /// A crash between the manifest and the state write leaves a manifest newer than the state:

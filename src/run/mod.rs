@@ -7,10 +7,14 @@ mod delta_tidy;
 pub mod drift;
 pub mod job;
 mod job_state;
+pub mod lake_audit;
+pub mod lease;
 pub mod maintain;
 pub mod plan;
 pub mod schedule;
+pub mod status;
 pub mod summary;
+mod tidy;
 
 use crate::config::{Job, Loaded};
 use crate::sink::layout::new_load_id;
@@ -44,6 +48,8 @@ pub struct RunOptions {
     pub state_dir: PathBuf,
     /// Chunk retries after transient source errors.
     pub retry: RetryPolicy,
+    /// This worker's id and lease length (many workers on one lake).
+    pub worker: lease::WorkerOptions,
 }
 
 /// How often and how patiently a chunk is re-extracted after a transient source error.
@@ -107,11 +113,15 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         selected = schedule::with_upstream(&loaded.jobs, selected);
     }
     let state = Arc::new(StateStore::new(&opts.state_dir)?);
+    let mut worker = opts.worker.clone();
+    worker.reclaim.push(worker.worker_id.clone());
     let _lock = if opts.dry_run {
         None
     } else {
         let lock = DirLock::acquire(&opts.state_dir)?;
         if let Some(prev) = lock.took_over() {
+            // Its leases (under the default worker id) are abandoned: take them at once.
+            worker.reclaim.push(format!("{}-{}", prev.host, prev.pid));
             tracing::warn!(
                 "a previous run (pid {} on {}, started {}) did not exit cleanly; taking over its lock",
                 prev.pid,
@@ -121,6 +131,11 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         }
         Some(lock)
     };
+    let with_reclaim = RunOptions {
+        worker,
+        ..opts.clone()
+    };
+    let opts = &with_reclaim;
     let cancel = Arc::new(AtomicBool::new(false));
     {
         let cancel = cancel.clone();
@@ -148,7 +163,8 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
         crate::sink::container::check_jobs(&mut prepared).await;
     }
     tracing::info!(
-        "run {run_id}: {} jobs{}",
+        "run {run_id} on worker {}: {} jobs{}",
+        opts.worker.worker_id,
         prepared.len(),
         if opts.dry_run { " (dry run)" } else { "" }
     );
@@ -230,7 +246,32 @@ async fn run_one(
         job.source_type,
         job.source_name
     );
-    let report = match prepare(loaded, job, dest).await {
+    let job_lease = match (&dest, opts.dry_run) {
+        (Ok(d), false) => match lease::take(job, d, &opts.worker, run_id).await {
+            Ok(lease::Taken::Mine(l)) => Some(Arc::new(l)),
+            Ok(lease::Taken::Busy(doc)) => {
+                progress.finish_and_clear();
+                crate::logging::progress().remove(&progress);
+                return lease::skip_held(job, &doc, dest, opts, run_id, start_time).await;
+            }
+            Err(message) => {
+                progress.finish_and_clear();
+                crate::logging::progress().remove(&progress);
+                let mut r = JobReport::empty(&job.job_id, Status::Failed);
+                r.error = Some(message);
+                tracing::error!(
+                    "{}: FAILED: could not take its lease: {}",
+                    job.job_id,
+                    r.error.as_deref().unwrap_or("")
+                );
+                audit_job(job, &r, opts, run_id, start_time).await;
+                return r;
+            }
+        },
+        _ => None,
+    };
+    let lake = dest.as_ref().ok().cloned();
+    let mut report = match prepare(loaded, job, dest).await {
         Ok((source, destination)) => {
             let ctx = job::JobContext {
                 source,
@@ -241,6 +282,7 @@ async fn run_one(
                 cancel: cancel.clone(),
                 progress: progress.clone(),
                 retry: opts.retry,
+                lease: job_lease.clone(),
             };
             job::run(job, &ctx).await
         }
@@ -250,6 +292,10 @@ async fn run_one(
             r
         }
     };
+    if let Some(l) = job_lease.and_then(Arc::into_inner) {
+        report.lease_seconds = Some(l.release().await.as_secs_f64());
+    }
+    report.worker = Some(opts.worker.worker_id.clone());
     progress.finish_and_clear();
     crate::logging::progress().remove(&progress);
     match report.status {
@@ -269,19 +315,22 @@ async fn run_one(
         ),
     }
     if !opts.dry_run {
-        audit_job(job, &report, opts, run_id, start_time).await;
+        let record = audit_job(job, &report, opts, run_id, start_time).await;
+        if let Some(d) = lake {
+            lake_audit::write(job, &d, &record).await;
+        }
     }
     report
 }
 
-/// Append the job's audit line (errors are logged: the run goes on).
+/// Append the job's audit line (errors are logged: the run goes on); returns the record.
 async fn audit_job(
     job: &Job,
     report: &JobReport,
     opts: &RunOptions,
     run_id: &str,
     start_time: chrono::DateTime<Utc>,
-) {
+) -> AuditRecord {
     let record = AuditRecord {
         run_id: run_id.to_string(),
         job_id: job.job_id.clone(),
@@ -308,14 +357,17 @@ async fn audit_job(
         error: report.error.clone(),
         schema_change: report.schema_change.clone(),
         reason: report.reason.clone(),
+        worker: Some(opts.worker.worker_id.clone()),
     };
     // The append fsyncs: keep it off the async workers.
     let dir = opts.state_dir.clone();
-    match tokio::task::spawn_blocking(move || audit::append(&dir, &record)).await {
+    let line = record.clone();
+    match tokio::task::spawn_blocking(move || audit::append(&dir, &line)).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
         Err(e) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
     }
+    record
 }
 
 async fn prepare(

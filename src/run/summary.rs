@@ -44,6 +44,12 @@ pub struct JobReport {
     /// Why a job was skipped, e.g. "dependency `a` failed".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The worker (`--worker-id`) that ran or skipped the job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+    /// Seconds spent on the job's lease (take, renew, check, release).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_seconds: Option<f64>,
     /// The plan and its SQL (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<super::plan::PlanReport>,
@@ -75,6 +81,8 @@ impl JobReport {
             error: None,
             schema_change: None,
             reason: None,
+            worker: None,
+            lease_seconds: None,
             plan: None,
             stage: None,
             depends_on: Vec::new(),

@@ -79,7 +79,7 @@ pub async fn cleanup(
     )
     .await?;
     for m in retired {
-        let path = layout.manifest_path(&m.load_id);
+        let path = layout.manifest_path(&m.name());
         delete(store, &path).await?;
         report.removed_manifests.push(path.to_string());
     }

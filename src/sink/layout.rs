@@ -29,6 +29,19 @@ pub fn is_load_id(s: &str) -> bool {
             .all(|(i, c)| matches!(i, 8 | 15 | 22) || c.is_ascii_digit())
 }
 
+/// Whether a text has the shape of a sequenced manifest name, `s{seq:012}.{job_id}`.
+pub fn is_seq_name(s: &str) -> bool {
+    let Some((seq, job)) = s.strip_prefix('s').and_then(|r| r.split_once('.')) else {
+        return false;
+    };
+    seq.len() == 12
+        && seq.bytes().all(|b| b.is_ascii_digit())
+        && !job.is_empty()
+        && job
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
 /// The id of a data file within a load: `{chunk}-{seq}`, e.g. `0-0`, `1-3`
 /// (`chunk` is the key-range chunk, `seq` counts files a chunk rolled over to).
 pub fn file_id(chunk: usize, seq: usize) -> String {
@@ -189,11 +202,12 @@ impl TableLayout {
         })
     }
 
-    /// The load id of a manifest directly under [`Self::manifests_prefix`], else `None`.
+    /// The name of a manifest directly under [`Self::manifests_prefix`] (a load id, or
+    /// `s{seq:012}.{job_id}`), else `None`.
     pub fn parse_manifest(&self, path: &Path) -> Option<String> {
         let name = direct_child(path, &self.manifests_prefix())?;
-        let load_id = name.strip_suffix(".json")?;
-        is_load_id(load_id).then(|| load_id.to_string())
+        let stem = name.strip_suffix(".json")?;
+        (is_load_id(stem) || is_seq_name(stem)).then(|| stem.to_string())
     }
 }
 
@@ -306,6 +320,22 @@ mod tests {
             l.parse_manifest(&Path::from("f/s_t/_ingest_loads/x.json")),
             None
         );
+        assert_eq!(
+            l.parse_manifest(&Path::from("f/s_t/_ingest_loads/s000000000012.a.b-1.json")),
+            Some("s000000000012.a.b-1".to_string())
+        );
+        for bad in [
+            "s12.a",
+            "s000000000012.",
+            "s00000000001x.a",
+            "s000000000012.a b",
+        ] {
+            assert_eq!(
+                l.parse_manifest(&Path::from(format!("f/s_t/_ingest_loads/{bad}.json"))),
+                None,
+                "{bad}"
+            );
+        }
     }
 
     proptest! {

@@ -54,6 +54,33 @@ pub struct Manifest {
     /// How `schema` differs from the previous load's, when it does.
     #[serde(default)]
     pub schema_change: Option<SchemaDiff>,
+    /// The job's load sequence number (1, 2, …; 0 in manifests written before sequences).
+    /// It names the manifest, so two workers committing the same sequence collide.
+    #[serde(default)]
+    pub seq: u64,
+    /// The worker (`--worker-id`) that committed the load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+    /// That worker's run id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+}
+
+impl Manifest {
+    /// The manifest's name in `_ingest_loads/` (without `.json`): `s{seq:012}.{job_id}`, or
+    /// the load id for a manifest written before sequence numbers.
+    pub fn name(&self) -> String {
+        if self.seq == 0 {
+            self.load_id.clone()
+        } else {
+            seq_name(self.seq, &self.job_id)
+        }
+    }
+}
+
+/// The name of the manifest of load `seq` of job `job_id`.
+pub fn seq_name(seq: u64, job_id: &str) -> String {
+    format!("s{seq:012}.{job_id}")
 }
 
 /// The cursor window of an incremental load.
@@ -94,8 +121,9 @@ pub fn schema_fields(schema: &Schema) -> Vec<FieldInfo> {
 }
 
 /// Write a manifest (one `put` of pretty JSON): this is the commit of a load. The put only
-/// creates: a manifest already at that path is never replaced (another job of the same folder
-/// may have written it), unless it is this very manifest (a retried request that succeeded).
+/// creates: a manifest already at that path is never replaced (another worker committed the
+/// same sequence number of the job: this load is fenced off), unless it is this very manifest
+/// (a retried request that succeeded).
 /// A store that cannot create atomically (a local folder without hard links, such as some
 /// network shares) is checked first, then written.
 pub async fn write(
@@ -103,7 +131,7 @@ pub async fn write(
     layout: &TableLayout,
     manifest: &Manifest,
 ) -> Result<(), SinkError> {
-    let path = layout.manifest_path(&manifest.load_id);
+    let path = layout.manifest_path(&manifest.name());
     let json = serde_json::to_vec_pretty(manifest).map_err(|e| SinkError::Manifest {
         path: path.to_string(),
         message: format!("cannot encode: {e}"),
@@ -135,6 +163,19 @@ pub async fn write(
     if existing == *manifest {
         return Ok(());
     }
+    if same_job(&existing.job_id, &manifest.job_id) {
+        return Err(SinkError::Manifest {
+            path: path.to_string(),
+            message: format!(
+                "load {} of job `{}` was committed first by worker {} (load {}); this worker's load {} is refused and its files are removed by the job's next run",
+                manifest.seq,
+                manifest.job_id,
+                existing.worker.as_deref().unwrap_or("unknown"),
+                existing.load_id,
+                manifest.load_id
+            ),
+        });
+    }
     Err(SinkError::Manifest {
         path: path.to_string(),
         message: format!(
@@ -144,7 +185,7 @@ pub async fn write(
     })
 }
 
-/// The load ids that have a manifest, oldest first.
+/// The names of the manifests (load ids, then `s{seq}.{job}`), oldest first.
 pub async fn list_load_ids(
     store: &dyn ObjectStore,
     layout: &TableLayout,
@@ -160,19 +201,19 @@ pub async fn list_load_ids(
     Ok(ids)
 }
 
-/// Read and check one manifest.
+/// Read and check one manifest by its name (see [`list_load_ids`]).
 pub async fn read(
     store: &dyn ObjectStore,
     layout: &TableLayout,
-    load_id: &str,
+    name: &str,
 ) -> Result<Manifest, SinkError> {
-    let path = layout.manifest_path(load_id);
+    let path = layout.manifest_path(name);
     let bytes = get(store, &path).await?;
     parse(&path, &bytes)
 }
 
-/// The newest manifest of job `job_id`, or `None` when the table has none of it. Manifests
-/// of other jobs are passed over; one that does not parse, newer than the one found, is an
+/// The newest manifest of job `job_id` (highest sequence, else newest load id), or `None`
+/// when the table has none of it. Manifests of other jobs are passed over; one that does not parse, newer than the one found, is an
 /// error naming its path (never silently skipped: it may be this job's).
 pub async fn latest(
     store: &dyn ObjectStore,

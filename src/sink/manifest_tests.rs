@@ -49,6 +49,9 @@ fn manifest(load_id: &str, load_type: LoadType, file_ids: &[&str]) -> Manifest {
         finished_at: Utc.with_ymd_and_hms(2026, 1, 3, 0, 1, 0).unwrap(),
         boundary_columns: Some(vec!["id".into()]),
         schema_change: None,
+        seq: 0,
+        worker: None,
+        run_id: None,
     }
 }
 
@@ -275,4 +278,44 @@ fn schema_fields_use_arrow_display() {
         f[2].data_type
     );
     assert!(f[2].nullable);
+}
+
+#[tokio::test]
+async fn a_second_commit_of_the_same_sequence_is_refused_and_its_files_tidied_later() {
+    let store = InMemory::new();
+    let l = layout().for_job("orders_job");
+    let mut first = manifest(B, LoadType::Incremental, &["0-0"]);
+    (first.seq, first.worker) = (3, Some("w1".into()));
+    // A stale worker planned from the same head (load 2) and wrote its files meanwhile.
+    let stale_file = put_data(&store, A, "0-0").await;
+    let mut stale = manifest(A, LoadType::Incremental, &["0-0"]);
+    (stale.seq, stale.worker) = (3, Some("w2".into()));
+    write(&store, &l, &first).await.unwrap();
+    let err = write(&store, &l, &stale).await.unwrap_err().to_string();
+    assert!(
+        err.contains("committed first by worker w1") && err.contains("s000000000003.orders_job"),
+        "{err}"
+    );
+    // A retried request of the winner is not a conflict.
+    write(&store, &l, &first).await.unwrap();
+    assert_eq!(latest(&store, &l, "orders_job").await.unwrap(), Some(first));
+    // The job's next successful run removes the refused load's files.
+    let report = remove_leftovers(&store, &l, "orders_job", C).await.unwrap();
+    assert_eq!(report.removed_files, vec![stale_file]);
+}
+
+#[tokio::test]
+async fn sequenced_manifests_come_after_manifests_named_by_load_id() {
+    let store = InMemory::new();
+    let l = layout().for_job("orders_job");
+    let old = manifest(C, LoadType::Incremental, &["0-0"]);
+    let mut new = manifest(A, LoadType::Incremental, &["0-1"]);
+    new.seq = 1;
+    write(&store, &l, &old).await.unwrap();
+    write(&store, &l, &new).await.unwrap();
+    assert_eq!(
+        list_load_ids(&store, &l).await.unwrap(),
+        vec![C.to_string(), "s000000000001.orders_job".to_string()]
+    );
+    assert_eq!(latest(&store, &l, "orders_job").await.unwrap(), Some(new));
 }

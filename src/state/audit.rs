@@ -63,6 +63,9 @@ pub struct AuditRecord {
     /// Why a SKIPPED job did not run, e.g. "dependency `a` failed".
     #[serde(default)]
     pub reason: Option<String>,
+    /// The worker (`--worker-id`) that ran the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
 }
 
 /// Path of the audit log under a state directory.
@@ -135,6 +138,7 @@ mod tests {
             end_time: t0 + chrono::Duration::milliseconds(1500),
             error: (status == AuditStatus::Failed).then(|| "boom\nsecond line".to_string()),
             schema_change: None,
+            worker: None,
             reason: (status == AuditStatus::Skipped).then(|| "dependency `a` failed".to_string()),
         }
     }

@@ -9,5 +9,10 @@ pub mod delta_error;
 pub mod delta_merge;
 pub mod delta_schema;
 pub mod emulator;
+pub mod lease;
 pub mod maintain;
 pub mod tidy;
+
+#[cfg(test)]
+#[path = "delta_fence_tests.rs"]
+mod delta_fence_tests;

@@ -24,7 +24,8 @@ fn shipped_sample_writes_the_same_objects_as_the_local_run() {
         )
         .unwrap();
     }
-    let out = run(local.path(), &[]);
+    // One worker id for both runs: it names their audit records in the lake.
+    let out = run(local.path(), &["--worker-id", "w"]);
     assert_eq!(support::code(&out), 0, "{}", support::text(&out));
     let root = local.path().join("output").join("raw");
     let mut local_names = Vec::new();
@@ -50,7 +51,7 @@ fn shipped_sample_writes_the_same_objects_as_the_local_run() {
     let az = tempfile::tempdir().unwrap();
     let c = container("sample");
     sample_on_azurite(az.path(), &c, PORT, "");
-    let out = run(az.path(), &[]);
+    let out = run(az.path(), &["--worker-id", "w"]);
     assert_eq!(support::code(&out), 0, "{}", support::text(&out));
     let remote_names: Vec<String> = list(PORT, &c).keys().map(|p| modulo_load_id(p)).collect();
     assert_eq!(remote_names, local_names);

@@ -153,16 +153,18 @@ fn g_values(dir: &Path) -> Vec<i64> {
     v
 }
 
-/// Everything a failed run must leave as it was: state, watermarks and every file of the lake.
+/// Everything a failed run must leave as it was: state, watermarks and every file of the lake
+/// (its lease and audit records aside).
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.join("out"), dir.join("metadata/state")];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
-            if p.is_dir() {
+            let coordination = p.ends_with("_ingest_leases") || p.ends_with("_ingest_audit");
+            if p.is_dir() && !coordination {
                 stack.push(p);
-            } else {
+            } else if !p.is_dir() {
                 out.push((p.display().to_string(), std::fs::read(&p).expect("read")));
             }
         }

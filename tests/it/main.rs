@@ -28,3 +28,4 @@ mod secrets_sweep;
 mod shared_folder;
 mod support;
 mod timeouts;
+mod workers;

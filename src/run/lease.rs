@@ -1,0 +1,243 @@
+//! A job's lease while it runs: taken before planning, renewed by a background task every
+//! third of its length, checked right before the commit, released at the end (also after a
+//! failure). Time spent on lease calls is counted, for the benchmark.
+
+use super::summary::{JobReport, Status};
+use crate::config::Job;
+use crate::sink::layout::TableLayout;
+use crate::sink::store::Destination;
+use crate::table::lease::{self, Acquired, Claim, Lease, LeaseDoc, LeaseError};
+use chrono::Utc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Who this worker is, and how long its leases last.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// `--worker-id`: shown in logs, audit, leases and manifests.
+    pub worker_id: String,
+    /// `--lease-seconds`.
+    pub lease_ttl: Duration,
+    /// Holders whose leases this worker takes at once: its own id, and the default id of the
+    /// run that was killed in its state folder (found by the state folder's lock).
+    pub reclaim: Vec<String>,
+}
+
+/// The default worker id: host name and process id.
+pub fn default_worker_id() -> String {
+    format!("{}-{}", crate::state::lock::host_name(), std::process::id())
+}
+
+/// A lease this worker holds for a running job.
+pub struct JobLease {
+    lease: Arc<tokio::sync::Mutex<Option<Lease>>>,
+    lost: Arc<Mutex<Option<String>>>,
+    spent: Arc<Mutex<Duration>>,
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+    job_id: String,
+    /// This worker's id.
+    pub worker_id: String,
+    /// This worker's run id.
+    pub run_id: String,
+}
+
+/// What taking a job's lease gave.
+pub enum Taken {
+    /// Held by this worker now.
+    Mine(JobLease),
+    /// A live worker holds it: skip the job.
+    Busy(LeaseDoc),
+}
+
+fn add(spent: &Mutex<Duration>, d: Duration) {
+    if let Ok(mut s) = spent.lock() {
+        *s += d;
+    }
+}
+
+/// Take `job`'s lease on its destination (the job's table folder).
+pub async fn take(
+    job: &Job,
+    dest: &Destination,
+    worker: &WorkerOptions,
+    run_id: &str,
+) -> Result<Taken, String> {
+    let store = dest
+        .store(&job.target_container)
+        .map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let layout = TableLayout::new(
+        &job.target_folder_path,
+        &job.source_name,
+        job.output_table(),
+    );
+    let claim = Claim {
+        job_id: &job.job_id,
+        holder: &worker.worker_id,
+        run_id,
+        ttl: worker.lease_ttl,
+        reclaim: &worker.reclaim,
+    };
+    let folder = lease::lease_folder(layout.prefix(), &job.job_id);
+    let lease = match lease::acquire(store, folder, &claim)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Acquired::Held(doc) => return Ok(Taken::Busy(doc)),
+        Acquired::Taken(l) => *l,
+    };
+    if let Some(old) = &lease.took_over {
+        tracing::warn!(
+            "{}: took over the lease of worker {} (run {}), which was not released (expires {}; a holder of this worker's id or a run killed in its state folder is taken over at once)",
+            job.job_id,
+            old.holder,
+            old.run_id,
+            old.expires_at
+        );
+    }
+    let spent = Arc::new(Mutex::new(started.elapsed()));
+    let lost = Arc::new(Mutex::new(None));
+    let ttl = lease.ttl();
+    let lease = Arc::new(tokio::sync::Mutex::new(Some(lease)));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(renew_loop(
+        job.job_id.clone(),
+        ttl,
+        lease.clone(),
+        (lost.clone(), spent.clone()),
+        stopped,
+    ));
+    Ok(Taken::Mine(JobLease {
+        lease,
+        lost,
+        spent,
+        task,
+        stop,
+        job_id: job.job_id.clone(),
+        worker_id: worker.worker_id.clone(),
+        run_id: run_id.to_string(),
+    }))
+}
+
+/// Renew every third of the lease's length until lost or released. A failed renewal that is
+/// not a loss (the store was unreachable) is retried at the next tick; the lease lapses on its
+/// own if the store stays away.
+async fn renew_loop(
+    job_id: String,
+    ttl: Duration,
+    lease: Arc<tokio::sync::Mutex<Option<Lease>>>,
+    (lost, spent): (Arc<Mutex<Option<String>>>, Arc<Mutex<Duration>>),
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let period = (ttl / 3).max(Duration::from_millis(100));
+    // Ticks keep their rhythm however long a renewal takes.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        // Stopping between renewals only: a renewal is never cut off half-way.
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stopped.changed() => return,
+        }
+        let mut guard = lease.lock().await;
+        let Some(l) = guard.as_mut() else {
+            return;
+        };
+        let started = Instant::now();
+        let result = l.renew().await;
+        add(&spent, started.elapsed());
+        match result {
+            Ok(()) => {}
+            Err(LeaseError::Lost { why, .. }) => {
+                tracing::error!("{job_id}: lost its lease: {why}; the job stops before its commit");
+                if let Ok(mut slot) = lost.lock() {
+                    *slot = Some(why);
+                }
+                return;
+            }
+            Err(e) => tracing::warn!("{job_id}: could not renew the lease: {e}"),
+        }
+    }
+}
+
+impl JobLease {
+    /// Right before a commit: fail if the lease was lost (the commit is then not attempted;
+    /// the sequence number fences the window between this check and the commit).
+    pub async fn verify(&self) -> Result<(), LeaseError> {
+        if let Ok(slot) = self.lost.lock()
+            && let Some(why) = slot.as_ref()
+        {
+            return Err(LeaseError::Lost {
+                job_id: self.job_id.clone(),
+                why: why.clone(),
+            });
+        }
+        let mut guard = self.lease.lock().await;
+        let Some(l) = guard.as_mut() else {
+            return Err(LeaseError::Lost {
+                job_id: self.job_id.clone(),
+                why: "it was already released".into(),
+            });
+        };
+        let started = Instant::now();
+        let result = l.check().await;
+        add(&self.spent, started.elapsed());
+        result
+    }
+
+    /// Stop renewing and release; returns the time spent on lease calls for this job.
+    pub async fn release(self) -> Duration {
+        let job_id = &self.job_id;
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        let taken = self.lease.lock().await.take();
+        if let Some(l) = taken {
+            let started = Instant::now();
+            if let Err(e) = l.release().await {
+                tracing::warn!("{job_id}: could not release the lease (it lapses by itself): {e}");
+            }
+            add(&self.spent, started.elapsed());
+        }
+        self.spent.lock().map(|s| *s).unwrap_or_default()
+    }
+}
+
+impl super::job::JobContext {
+    /// Right before a commit: the lease is still this worker's (renewed now), else
+    /// [`super::job::JobError::Lease`] and nothing is committed.
+    pub async fn verify_lease(&self) -> Result<(), super::job::JobError> {
+        if let Some(l) = &self.lease {
+            l.verify().await?;
+        }
+        Ok(())
+    }
+}
+
+/// A job whose lease a live worker holds: SKIPPED (not a failure), logged and audited, also
+/// in the lake.
+pub(super) async fn skip_held(
+    job: &Job,
+    doc: &crate::table::lease::LeaseDoc,
+    dest: Result<Arc<Destination>, String>,
+    opts: &super::RunOptions,
+    run_id: &str,
+    start_time: chrono::DateTime<Utc>,
+) -> JobReport {
+    let reason = format!(
+        "worker {} holds its lease since {} (run {}, expires {})",
+        doc.holder,
+        doc.acquired_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        doc.run_id,
+        doc.expires_at.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    tracing::info!("{}: SKIPPED: {reason}", job.job_id);
+    let mut report = JobReport::empty(&job.job_id, Status::Skipped);
+    report.reason = Some(reason);
+    report.worker = Some(opts.worker.worker_id.clone());
+    let record = super::audit_job(job, &report, opts, run_id, start_time).await;
+    if let Ok(d) = dest {
+        super::lake_audit::write(job, &d, &record).await;
+    }
+    report
+}
