@@ -91,7 +91,7 @@ async fn a_stale_append_of_a_committed_sequence_fails() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("committing") && err.contains("ransaction"),
+        err.contains("another writer changed the table") && err.contains("Concurrent transaction"),
         "{err}"
     );
     let now = open().await.unwrap();
