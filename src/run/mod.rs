@@ -228,7 +228,7 @@ async fn run_one(
         job.source_type,
         job.source_name
     );
-    let report = match prepare(loaded, job, dest).await {
+    let report = match prepare(loaded, job, dest, opts.retry).await {
         Ok((source, destination)) => {
             let ctx = job::JobContext {
                 source,
@@ -320,12 +320,13 @@ async fn prepare(
     loaded: &Loaded,
     job: &Job,
     dest: Result<Arc<Destination>, String>,
+    retry: RetryPolicy,
 ) -> Result<(Arc<dyn crate::source::Source>, Arc<Destination>), String> {
     let destination = dest?;
     let (name, settings) = loaded
         .source_of(job)
         .ok_or_else(|| format!("no [sources.{}] in secrets.toml", job.source_name))?;
-    let source = crate::source::open(name, settings)
+    let source = crate::source::open_job(name, settings, job, retry)
         .await
         .map_err(|e| e.to_string())?;
     Ok((Arc::from(source), destination))
