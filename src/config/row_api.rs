@@ -31,7 +31,9 @@ impl RowCtx<'_> {
             let resolved = resolve(&e, self.vars, &job, used, |v| {
                 url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
             })
-            .and_then(|e| check_endpoint(&e).map_err(|m| Problem::new(format!("the endpoint {m}"))));
+            .and_then(|e| {
+                check_endpoint(&e).map_err(|m| Problem::new(format!("the endpoint {m}")))
+            });
             resolved.map_err(|p| self.error("api_endpoint", p)).ok()
         });
         let method = self.text("api_method");
@@ -49,7 +51,8 @@ impl RowCtx<'_> {
             },
         };
         if body.is_some() && method == Some(crate::source::api::client::Method::Get) {
-            let p = Problem::new("a GET request has no body").hint("set api_method = POST, or clear source_query");
+            let p = Problem::new("a GET request has no body")
+                .hint("set api_method = POST, or clear source_query");
             self.error("source_query", p);
         }
         let options = self.text("pagination_type");
@@ -68,7 +71,10 @@ impl RowCtx<'_> {
         } else if let Some(SourceSettings::Api(s)) = settings
             && let Err(m) = s.options.check()
         {
-            self.error("source_name", Problem::new(m).hint("set it in the source section or in pagination_type"));
+            self.error(
+                "source_name",
+                Problem::new(m).hint("set it in the source section or in pagination_type"),
+            );
         }
         for key in ["partition_column"] {
             if self.text(key).is_some() {
@@ -91,7 +97,9 @@ impl RowCtx<'_> {
         job: &JobVars,
         used: &mut BTreeMap<String, String>,
     ) -> Result<String, Problem> {
-        check_body(text).map_err(|m| Problem::new(m).hint("source_query of an API row is the JSON body of a POST"))?;
+        check_body(text).map_err(|m| {
+            Problem::new(m).hint("source_query of an API row is the JSON body of a POST")
+        })?;
         let mut value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| Problem::new(format!("the POST body is not JSON ({e})")))?;
         fill(&mut value, self.vars, job, used)?;
@@ -153,7 +161,9 @@ fn resolve(
     if missing.is_empty() {
         Ok(out)
     } else {
-        Err(Problem::new(format!("unknown variable {}", missing.join(", ")))
-            .hint("use a built-in variable, or define it under [variables] or with --var"))
+        Err(
+            Problem::new(format!("unknown variable {}", missing.join(", ")))
+                .hint("use a built-in variable, or define it under [variables] or with --var"),
+        )
     }
 }

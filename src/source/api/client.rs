@@ -150,7 +150,11 @@ impl Client {
             if delay > MAX_RETRY_AFTER {
                 return Err(self.request_error(
                     req,
-                    format!("{message}; the server asks to retry in {} s, longer than {} s", delay.as_secs(), MAX_RETRY_AFTER.as_secs()),
+                    format!(
+                        "{message}; the server asks to retry in {} s, longer than {} s",
+                        delay.as_secs(),
+                        MAX_RETRY_AFTER.as_secs()
+                    ),
                 ));
             }
             tracing::warn!(
@@ -182,7 +186,10 @@ impl Client {
             }
             Auth::ApiKeyHeader { name, key } => builder.header(name.as_str(), key.expose()),
             Auth::OAuth2 { .. } => {
-                let token = self.token.get(&self.http, &self.settings.auth, &self.redact).await;
+                let token = self
+                    .token
+                    .get(&self.http, &self.settings.auth, &self.redact)
+                    .await;
                 builder.bearer_auth(token.map_err(Failure::Fatal)?.expose())
             }
             Auth::None | Auth::ApiKeyQuery { .. } => builder,
@@ -227,7 +234,10 @@ impl Client {
 
     fn headers(&self) -> Result<HeaderMap, ApiError> {
         let mut map = HeaderMap::new();
-        map.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        map.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         for (k, v) in &self.settings.headers {
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| ApiError::Client(format!("invalid header name `{k}`")))?;
@@ -260,7 +270,10 @@ impl Client {
         let timeout = e.is_timeout();
         let message = self.clean(&error_chain(&e.without_url()));
         let message = if timeout {
-            format!("timed out after {} s ({message})", self.settings.timeout.as_secs())
+            format!(
+                "timed out after {} s ({message})",
+                self.settings.timeout.as_secs()
+            )
         } else {
             message
         };
@@ -334,11 +347,17 @@ pub fn next_link(headers: &HeaderMap, base: &url::Url) -> Option<url::Url> {
     for value in headers.get_all(reqwest::header::LINK) {
         let Ok(text) = value.to_str() else { continue };
         for link in split_links(text) {
-            let Some((target, params)) = link.trim().strip_prefix('<').and_then(|l| l.split_once('>')) else {
+            let Some((target, params)) = link
+                .trim()
+                .strip_prefix('<')
+                .and_then(|l| l.split_once('>'))
+            else {
                 continue;
             };
             let is_next = params.split(';').any(|p| {
-                let Some((k, v)) = p.split_once('=') else { return false };
+                let Some((k, v)) = p.split_once('=') else {
+                    return false;
+                };
                 k.trim().eq_ignore_ascii_case("rel")
                     && v.trim()
                         .trim_matches('"')

@@ -99,7 +99,10 @@ impl Redactor {
                 .query_pairs()
                 .map(|(k, v)| {
                     let hide = self.params.iter().any(|p| *p == k);
-                    (k.into_owned(), if hide { "***".into() } else { v.into_owned() })
+                    (
+                        k.into_owned(),
+                        if hide { "***".into() } else { v.into_owned() },
+                    )
                 })
                 .collect();
             shown.query_pairs_mut().clear().extend_pairs(pairs);

@@ -65,8 +65,8 @@ impl ApiSource {
             .ok_or_else(|| connect(format!("job {} has no api_endpoint", job.job_id)))?;
         let options = api.options(&settings.options).map_err(connect)?;
         let start = api.url(&settings.base_url).map_err(connect)?;
-        let client = Client::new(Arc::new(settings.clone()), retry)
-            .map_err(|e| connect(e.to_string()))?;
+        let client =
+            Client::new(Arc::new(settings.clone()), retry).map_err(|e| connect(e.to_string()))?;
         Ok(Box::new(ApiSource {
             client: Arc::new(client),
             options,
@@ -79,10 +79,13 @@ impl ApiSource {
 
     /// A source that only answers `ping` (`ingest test-connection`): a GET of `base_url`.
     pub fn for_ping(name: &str, settings: &ApiSettings) -> Result<Box<dyn Source>, SourceError> {
-        let client = Client::new(Arc::new(settings.clone()), RetryPolicy {
-            max_retries: 0,
-            backoff: std::time::Duration::ZERO,
-        })
+        let client = Client::new(
+            Arc::new(settings.clone()),
+            RetryPolicy {
+                max_retries: 0,
+                backoff: std::time::Duration::ZERO,
+            },
+        )
         .map_err(|e| SourceError::Connect {
             source_type: crate::config::SourceType::Api,
             name: name.to_string(),
@@ -209,7 +212,11 @@ fn column_of(schema: &SchemaRef, column: &str) -> Result<usize, SourceError> {
         .ok_or_else(|| SourceError::MissingColumn(column.to_string()))
 }
 
-fn bound(v: Option<&CursorValue>, ty: &DataType, column: &str) -> Result<Option<i128>, SourceError> {
+fn bound(
+    v: Option<&CursorValue>,
+    ty: &DataType,
+    column: &str,
+) -> Result<Option<i128>, SourceError> {
     match v {
         None => Ok(None),
         Some(v) => native(v, ty).map(Some).ok_or_else(|| {
@@ -276,7 +283,9 @@ impl Source for ApiSource {
         lo: Option<&CursorValue>,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
         let Native::Api(schema) = native else {
-            return Err(SourceError::Other("the API source was not described".into()));
+            return Err(SourceError::Other(
+                "the API source was not described".into(),
+            ));
         };
         let idx = column_of(schema, column)?;
         let ty = schema.field(idx).data_type().clone();
@@ -300,7 +309,9 @@ impl Source for ApiSource {
             }
         }
         if nulls > 0 {
-            tracing::warn!("{nulls} records have no `{column}`; an incremental load never reads them");
+            tracing::warn!(
+                "{nulls} records have no `{column}`; an incremental load never reads them"
+            );
         }
         Ok(match (min, max) {
             (Some(a), Some(b)) => cursor_of(a, &ty).zip(cursor_of(b, &ty)),
@@ -354,7 +365,11 @@ impl Source for ApiSource {
                 Some(w) => {
                     let idx = column_of(&schema, &w.column)?;
                     let ty = schema.field(idx).data_type().clone();
-                    Some((idx, bound(w.lo.as_ref(), &ty, &w.column)?, bound(Some(&w.hi), &ty, &w.column)?))
+                    Some((
+                        idx,
+                        bound(w.lo.as_ref(), &ty, &w.column)?,
+                        bound(Some(&w.hi), &ty, &w.column)?,
+                    ))
                 }
                 None => None,
             };
@@ -378,4 +393,3 @@ impl Source for ApiSource {
         })
     }
 }
-

@@ -106,7 +106,9 @@ impl Pager {
             Some(path) => {
                 let top = fields(body);
                 let v = at_mut(body, path).ok_or_else(|| {
-                    format!("the body has no `{path}` (records_path); its top-level fields are {top}")
+                    format!(
+                        "the body has no `{path}` (records_path); its top-level fields are {top}"
+                    )
                 })?;
                 match v.take() {
                     Value::Array(a) => a,
@@ -119,34 +121,40 @@ impl Pager {
                     }
                 }
             }
-            None => match body {
-                Value::Array(a) => std::mem::take(a),
-                Value::Object(map) => {
-                    let lists: Vec<&String> = map
-                        .iter()
-                        .filter(|(_, v)| v.is_array())
-                        .map(|(k, _)| k)
-                        .collect();
-                    match lists.as_slice() {
-                        [one] => {
-                            let key = (*one).clone();
-                            match map.get_mut(&key).map(Value::take) {
-                                Some(Value::Array(a)) => a,
-                                _ => Vec::new(),
+            None => {
+                match body {
+                    Value::Array(a) => std::mem::take(a),
+                    Value::Object(map) => {
+                        let lists: Vec<&String> = map
+                            .iter()
+                            .filter(|(_, v)| v.is_array())
+                            .map(|(k, _)| k)
+                            .collect();
+                        match lists.as_slice() {
+                            [one] => {
+                                let key = (*one).clone();
+                                match map.get_mut(&key).map(Value::take) {
+                                    Some(Value::Array(a)) => a,
+                                    _ => Vec::new(),
+                                }
+                            }
+                            [] => return Err(
+                                "the body is an object without a list of records; set records_path"
+                                    .into(),
+                            ),
+                            many => {
+                                let names: Vec<String> =
+                                    many.iter().map(|k| format!("`{k}`")).collect();
+                                return Err(format!(
+                                    "the body has several lists ({}); set records_path to the one that holds the records",
+                                    names.join(", ")
+                                ));
                             }
                         }
-                        [] => return Err("the body is an object without a list of records; set records_path".into()),
-                        many => {
-                            let names: Vec<String> = many.iter().map(|k| format!("`{k}`")).collect();
-                            return Err(format!(
-                                "the body has several lists ({}); set records_path to the one that holds the records",
-                                names.join(", ")
-                            ));
-                        }
                     }
+                    other => return Err(format!("the body is {}, not records", kind(other))),
                 }
-                other => return Err(format!("the body is {}, not records", kind(other))),
-            },
+            }
         };
         Ok(found)
     }
@@ -174,7 +182,10 @@ impl Pager {
                 }
                 Some(Value::Null) | None => {}
                 Some(other) => {
-                    return Err(format!("`{path}` (total_path) is {}, not a number", kind(other)));
+                    return Err(format!(
+                        "`{path}` (total_path) is {}, not a number",
+                        kind(other)
+                    ));
                 }
             }
         }
@@ -211,22 +222,23 @@ impl Pager {
                     Some(Next::Url(u)) => u.clone(),
                     _ => self.start.clone(),
                 };
-                let from_body = match &self.opts.next_url_path {
-                    Some(path) => match at(body, path) {
-                        None | Some(Value::Null) => None,
-                        Some(Value::String(s)) if s.is_empty() => None,
-                        Some(Value::String(s)) => Some(base.join(s).map_err(|e| {
-                            format!("`{path}` (next_url_path) is not a URL ({e})")
-                        })?),
-                        Some(other) => {
-                            return Err(format!(
-                                "`{path}` (next_url_path) is {}, not a URL",
-                                kind(other)
-                            ));
-                        }
-                    },
-                    None => next_link,
-                };
+                let from_body =
+                    match &self.opts.next_url_path {
+                        Some(path) => match at(body, path) {
+                            None | Some(Value::Null) => None,
+                            Some(Value::String(s)) if s.is_empty() => None,
+                            Some(Value::String(s)) => Some(base.join(s).map_err(|e| {
+                                format!("`{path}` (next_url_path) is not a URL ({e})")
+                            })?),
+                            Some(other) => {
+                                return Err(format!(
+                                    "`{path}` (next_url_path) is {}, not a URL",
+                                    kind(other)
+                                ));
+                            }
+                        },
+                        None => next_link,
+                    };
                 from_body.map(Next::Url)
             }
         };
@@ -237,7 +249,9 @@ impl Pager {
             _ => None,
         };
         if key.is_some() && key == self.last {
-            return Err("the server returned the same next page twice; stopping to avoid a loop".into());
+            return Err(
+                "the server returned the same next page twice; stopping to avoid a loop".into(),
+            );
         }
         self.last = key;
         Ok(())

@@ -75,7 +75,10 @@ fn time_type(records: &[Value], name: &str) -> Option<DataType> {
     }
     let all = |f: fn(&str) -> bool| values.iter().all(|v| f(v));
     if all(|v| chrono::DateTime::parse_from_rfc3339(v).is_ok()) {
-        return Some(DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())));
+        return Some(DataType::Timestamp(
+            TimeUnit::Microsecond,
+            Some("UTC".into()),
+        ));
     }
     if all(|v| naive_timestamp(v).is_some()) {
         return Some(DataType::Timestamp(TimeUnit::Microsecond, None));
@@ -133,9 +136,8 @@ impl Converter {
             let mut row = Map::with_capacity(self.schema.fields().len());
             for field in self.schema.fields() {
                 let value = map.remove(field.name()).unwrap_or(Value::Null);
-                let value = conform(field.data_type(), value, self.nested).map_err(|why| {
-                    format!("field `{}` on page {page}: {why}", field.name())
-                })?;
+                let value = conform(field.data_type(), value, self.nested)
+                    .map_err(|why| format!("field `{}` on page {page}: {why}", field.name()))?;
                 row.insert(field.name().clone(), value);
             }
             rows.push(Value::Object(row));

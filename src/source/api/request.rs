@@ -52,7 +52,6 @@ impl ApiJob {
         }
         Ok(url)
     }
-
 }
 
 impl std::fmt::Display for ApiJob {

@@ -275,9 +275,10 @@ impl ApiOptions {
     /// Options that only make sense together.
     pub fn check(&self) -> Result<(), String> {
         match self.pagination {
-            Pagination::Cursor if self.next_cursor_path.is_none() => {
-                Err("cursor pagination needs `next_cursor_path` (where the next cursor is in the body)".into())
-            }
+            Pagination::Cursor if self.next_cursor_path.is_none() => Err(
+                "cursor pagination needs `next_cursor_path` (where the next cursor is in the body)"
+                    .into(),
+            ),
             Pagination::Offset if self.page_size.is_none() => {
                 Err("offset pagination needs `page_size`".into())
             }
@@ -346,7 +347,10 @@ impl ApiSettings {
             if reqwest::header::HeaderName::from_bytes(k.as_bytes()).is_err()
                 || reqwest::header::HeaderValue::from_str(v.expose()).is_err()
             {
-                return Err(format!("has an invalid header `{}`", crate::config::rules::shown(k)));
+                return Err(format!(
+                    "has an invalid header `{}`",
+                    crate::config::rules::shown(k)
+                ));
             }
             headers.push((k.clone(), v.clone()));
         }
