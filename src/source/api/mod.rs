@@ -356,7 +356,7 @@ impl Source for ApiSource {
     }
 
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
-        let lo = spec.window.as_ref().and_then(|w| w.lo.clone());
+        let lo = spec.window.as_ref().and_then(|w| w.lo);
         let mut pages = self.pages(lo.as_ref());
         let nested = self.options.nested;
         super::spawn_batches(move |tx| async move {
@@ -393,3 +393,7 @@ impl Source for ApiSource {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
