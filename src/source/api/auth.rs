@@ -86,10 +86,11 @@ impl TokenCache {
             message: clean(error_chain(&e.without_url())),
         })?;
         if !status.is_success() {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+            let text: String = clean(text.trim().to_string()).chars().take(200).collect();
             return Err(ApiError::Token {
                 url: shown,
-                message: clean(format!("HTTP {}: {}", status.as_u16(), text.trim())),
+                message: format!("HTTP {}: {text}", status.as_u16()),
             });
         }
         let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|e| ApiError::Token {

@@ -84,8 +84,14 @@ impl Client {
         match &settings.auth {
             Auth::None => {}
             Auth::Bearer(t) => secrets.push(t.expose().into()),
-            Auth::Basic { password, .. } => {
-                secrets.extend(password.iter().map(|p| p.expose().to_string()))
+            Auth::Basic { username, password } => {
+                if let Some(p) = password {
+                    secrets.push(p.expose().into());
+                    // As it travels in the Authorization header, should a server echo it.
+                    secrets.push(super::error::base64(
+                        format!("{username}:{}", p.expose()).as_bytes(),
+                    ));
+                }
             }
             Auth::ApiKeyHeader { key, .. } => secrets.push(key.expose().into()),
             Auth::ApiKeyQuery { name, key } => {
@@ -137,14 +143,14 @@ impl Client {
                 }
                 Ok(Sent::Unauthorized) => return Err(self.status(req, 401, String::new())),
                 Ok(Sent::Refused(status, body)) => return Err(self.status(req, status, body)),
-                Ok(Sent::Retry(status, after)) => (after, format!("HTTP {status}")),
+                Ok(Sent::Retry(message, after)) => (after, message),
                 Err(Failure::Transient(m)) => (None, m),
                 Err(Failure::Fatal(e)) => return Err(e),
             };
             attempt += 1;
             if attempt > self.retry.max_retries {
                 let tries = attempt;
-                return Err(self.request_error(req, format!("{message} (after {tries} attempts)")));
+                return Err(self.request_error(req, format!("after {tries} attempts: {message}")));
             }
             let delay = wait.unwrap_or_else(|| self.retry.delay(attempt));
             if delay > MAX_RETRY_AFTER {
@@ -203,7 +209,12 @@ impl Client {
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             let after = retry_after(response.headers());
-            return Ok(Sent::Retry(status.as_u16(), after));
+            let bytes = response.bytes().await.unwrap_or_default();
+            let message = match self.excerpt(&bytes, 200) {
+                t if t.is_empty() => format!("HTTP {}", status.as_u16()),
+                t => format!("HTTP {}: {t}", status.as_u16()),
+            };
+            return Ok(Sent::Retry(message, after));
         }
         if status == StatusCode::UNAUTHORIZED && matches!(self.settings.auth, Auth::OAuth2 { .. }) {
             return Ok(Sent::Unauthorized);
@@ -211,25 +222,29 @@ impl Client {
         let next_link = next_link(response.headers(), &req.url);
         let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
         if !status.is_success() {
-            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
-            let body = match text.trim() {
-                "" => String::new(),
-                t => format!(": {}", self.clean(t)),
+            let body = match self.excerpt(&bytes, 200) {
+                t if t.is_empty() => String::new(),
+                t => format!(": {t}"),
             };
             return Ok(Sent::Refused(status.as_u16(), body));
         }
         let body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            let start = String::from_utf8_lossy(&bytes[..bytes.len().min(60)]).into_owned();
             Failure::Fatal(ApiError::Page {
                 url: self.shown(&req.url),
                 page: req.page,
                 message: format!(
                     "the body is not JSON ({e}); it starts with `{}`",
-                    self.clean(start.trim())
+                    self.excerpt(&bytes, 60)
                 ),
             })
         })?;
         Ok(Sent::Done(Answer { body, next_link }))
+    }
+
+    /// The start of a body, secrets removed before it is cut (so no part of one shows).
+    fn excerpt(&self, bytes: &[u8], chars: usize) -> String {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+        self.clean(text.trim()).chars().take(chars).collect()
     }
 
     fn headers(&self) -> Result<HeaderMap, ApiError> {
@@ -306,7 +321,7 @@ impl Client {
 
 enum Sent {
     Done(Answer),
-    Retry(u16, Option<Duration>),
+    Retry(String, Option<Duration>),
     Refused(u16, String),
     Unauthorized,
 }

@@ -179,7 +179,9 @@ fn a_429_waits_for_retry_after_and_a_500_is_retried() {
         .to_string();
     assert!(
         down.contains("GET ")
-            && down.contains("/always500?x=1 (page 1): HTTP 503 (after 3 attempts)"),
+            && down.contains(
+                "/always500?x=1 (page 1): after 3 attempts: HTTP 503: down for maintenance"
+            ),
         "{down}"
     );
     assert_eq!(
