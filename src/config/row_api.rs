@@ -76,10 +76,15 @@ impl RowCtx<'_> {
                 Problem::new(m).hint("set it in the source section or in pagination_type"),
             );
         }
-        for key in ["partition_column"] {
+        if self.text("partition_column").is_some() {
+            let p = Problem::new("an API job reads its pages in order; it cannot be split");
+            self.error("partition_column", p.hint("clear the cell"));
+        }
+        for key in ["schema_name", "query_filter"] {
             if self.text(key).is_some() {
-                let p = Problem::new("an API job reads its pages in order; it cannot be split");
-                self.error(key, p.hint("clear the cell"));
+                let msg = "not used by an API row; ignored";
+                self.issues
+                    .push(crate::config::issue::Issue::warning(self.at(key), key, msg));
             }
         }
         Some(ApiJob {

@@ -140,7 +140,10 @@ fn workbook_has_header_and_examples() {
     );
     assert_eq!(get(6, "last_watermark"), Data::Float(0.0));
     assert_eq!(get(7, "source_type"), Data::String("API".into()));
-    assert_eq!(get(7, "api_endpoint"), Data::String("/v3/contacts?archived=false".into()));
+    assert_eq!(
+        get(7, "api_endpoint"),
+        Data::String("/v3/contacts?archived=false".into())
+    );
     for r in 3..=7 {
         assert_eq!(get(r, "enabled"), Data::String("N".into()));
         assert_eq!(get(r, "destination"), Data::String("adls".into()));

@@ -189,6 +189,14 @@ fn paging_server() -> Server {
                 Resp::json(json!({"count": total, "results": slice((p - 1) * 100, 100)}))
             }
             "/none" => Resp::json(json!({"results": slice(0, total)})),
+            "/search" if r.method == "POST" => {
+                let body: Value = serde_json::from_str(&r.body).unwrap_or_default();
+                if body != json!({"filter": {"owner": "p_post", "n": [1, "a\"b"]}}) {
+                    return Resp::status(400, &format!("unexpected body {}", r.body));
+                }
+                let o = num(r, "offset").unwrap_or(0);
+                Resp::json(json!({"hits": slice(o, 100)}))
+            }
             _ => Resp::status(404, "no such endpoint"),
         }
     })
@@ -201,10 +209,13 @@ fn every_pagination_type_loads_each_record_once_and_stops_where_it_should() {
         "[sources.api]\ntype = \"api\"\nbase_url = \"{}/\"\npage_size = 100\n",
         server.url
     );
+    let mut post = row("p_post", "api", "search", "offset; records_path=hits");
+    post[11] = "POST";
+    post[13] = r#"{"filter": {"owner": "{job_id}", "n": [1, "a\"b"]}}"#;
     let dir = scratch(
         &sources,
         &[
-            row("p_offset", "api", "offset", "offset"),
+            row("p_offset", "api", "offset?job={job_id}", "offset"),
             row(
                 "p_page",
                 "api",
@@ -226,6 +237,7 @@ fn every_pagination_type_loads_each_record_once_and_stops_where_it_should() {
             ),
             row("p_total", "api", "total", "page; total_path=count"),
             row("p_none", "api", "none", "none; nested=json"),
+            post,
         ],
     );
     let (rc, reports, out) = run(dir.path(), &[]);
@@ -238,6 +250,7 @@ fn every_pagination_type_loads_each_record_once_and_stops_where_it_should() {
         "p_linkbody",
         "p_total",
         "p_none",
+        "p_post",
     ] {
         assert_eq!(ids(dir.path(), id), all, "{id}: {out}");
         assert_eq!(report(&reports, id)["rows"], 250, "{id}");
@@ -271,7 +284,13 @@ fn every_pagination_type_loads_each_record_once_and_stops_where_it_should() {
     assert!(
         reqs.iter()
             .filter(|r| r.path == "/offset")
-            .all(|r| r.param("limit") == Some("100"))
+            .all(|r| r.param("limit") == Some("100") && r.param("job") == Some("p_offset")),
+        "page_size and {{job_id}} of the endpoint on every request"
+    );
+    assert!(
+        reqs.iter()
+            .filter(|r| r.path == "/search")
+            .all(|r| r.method == "POST")
     );
     let cursors: Vec<Option<&str>> = reqs
         .iter()

@@ -97,4 +97,16 @@ fn boundary_records_load_exactly_once_and_the_window_holds_on_the_client() {
     assert_eq!(rc, 0, "{out}");
     assert_eq!(report(&reports, "inc")["rows"], 0, "{out}");
     assert_eq!(ids(p, "inc"), [1, 2, 3, 4, 5, 6, 7, 8]);
+
+    // A dry run shows the request and the window instead of SQL.
+    data.lock().unwrap().push(rec(9, "2024-05-01T16:00:00Z"));
+    let out = crate::support::ingest(p, &["run", "--config", "jobs.xlsx", "--dry-run"]);
+    let text = crate::support::text(&out);
+    assert_eq!(crate::support::code(&out), 0, "{text}");
+    assert!(text.contains("chunk 0: GET orders\n"), "{text}");
+    assert!(
+        text.contains("window: updated_at from 2024-05-01T15:00:00"),
+        "{text}"
+    );
+    assert!(text.contains("to 2024-05-01T16:00:00"), "{text}");
 }
