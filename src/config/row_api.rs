@@ -12,14 +12,25 @@ use std::collections::BTreeMap;
 
 impl RowCtx<'_> {
     /// Check an `API` row's request cells; `None` when one is wrong (the row fails).
-    /// `ids` are the job id, source name and table; `settings` the source section, if valid.
+    /// `ids` are the job id and source name; `body` the `source_query` cell; the variables
+    /// used are added to `used`.
     pub(super) fn api_request(
         &mut self,
         ids: (Option<&str>, Option<&str>),
         body: Option<String>,
-        settings: Option<&SourceSettings>,
+        parallelism: usize,
         used: &mut BTreeMap<String, String>,
     ) -> Option<ApiJob> {
+        let section = ids.1.and_then(|n| {
+            crate::config::rules::source_section(self.secrets, n, crate::config::SourceType::Api)
+                .ok()
+                .map(|(_, s)| s)
+        });
+        let settings = section.as_ref();
+        if parallelism > 1 {
+            let p = Problem::new("an API job reads its pages in order; it cannot be split");
+            self.error("parallelism", p.hint("use 1"));
+        }
         let job = JobVars {
             job_id: ids.0.unwrap_or_default(),
             source_name: ids.1.unwrap_or_default(),

@@ -263,21 +263,14 @@ impl RowCtx<'_> {
             ],
         );
 
-        let api_job = if api {
-            let section = source_name.as_deref().and_then(|n| {
-                rules::source_section(self.secrets, n, SourceType::Api)
-                    .ok()
-                    .map(|(_, s)| s)
-            });
-            let ids = (job_id.as_deref(), source_name.as_deref());
-            let request = self.api_request(ids, api_body.take(), section.as_ref(), &mut variables);
-            if parallelism > 1 {
-                let p = Problem::new("an API job reads its pages in order; it cannot be split");
-                self.error("parallelism", p.hint("use 1"));
-            }
-            request
-        } else {
-            None
+        let api_job = match api {
+            true => self.api_request(
+                (job_id.as_deref(), source_name.as_deref()),
+                api_body.take(),
+                parallelism,
+                &mut variables,
+            ),
+            false => None,
         };
         if source_type.is_some() && !api {
             for key in API_COLUMNS {

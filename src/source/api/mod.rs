@@ -5,6 +5,8 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod headers;
+pub mod options;
 pub mod pagination;
 pub mod records;
 pub mod request;
