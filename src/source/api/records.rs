@@ -48,6 +48,8 @@ fn settle(ty: &DataType, nested: Nested) -> DataType {
     match ty {
         DataType::Null => DataType::Utf8,
         DataType::Struct(_) | DataType::List(_) if nested == Nested::Json => DataType::Utf8,
+        // Parquet has no struct without fields: an object that was always `{}` is JSON text.
+        DataType::Struct(fields) if fields.is_empty() => DataType::Utf8,
         DataType::Struct(fields) => DataType::Struct(Fields::from(
             fields
                 .iter()
@@ -202,6 +204,13 @@ fn conform(ty: &DataType, value: Value, nested: Nested) -> Result<Value, String>
             Value::Array(_) | Value::Object(_) if nested == Nested::Json => {
                 Ok(Value::String(value.to_string()))
             }
+            // Empty ones hold nothing to lose (a field whose sampled objects were all `{}`).
+            Value::Object(ref m) if m.is_empty() => Ok(Value::String(value.to_string())),
+            Value::Array(ref a) if a.is_empty() => Ok(Value::String(value.to_string())),
+            Value::Array(_) | Value::Object(_) => refuse(
+                &value,
+                "the text column (set nested = json to keep objects and lists as JSON text)",
+            ),
             _ => refuse(&value, "the text column"),
         },
         DataType::Timestamp(_, tz) => match &value {

@@ -296,6 +296,14 @@ fn inference_types_nested_values_and_the_cursor() {
             .unwrap_err()
             .contains("record 1 is a number")
     );
+    // An object that is always `{}` cannot be a Parquet struct: it is JSON text.
+    let s = infer(&[json!({"m": {}})], Nested::Struct, None).unwrap();
+    assert_eq!(s.field_with_name("m").unwrap().data_type(), &DataType::Utf8);
+    let mut c = Converter::new(s, Nested::Struct);
+    let batch = c.convert(vec![json!({"m": {}})], 1).unwrap();
+    assert_eq!(batch.column(0).as_string::<i32>().value(0), "{}");
+    let e = c.convert(vec![json!({"m": {"a": 1}})], 2).unwrap_err();
+    assert!(e.contains("set nested = json"), "{e}");
 }
 
 #[test]
