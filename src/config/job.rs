@@ -16,7 +16,7 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "source_type",
-        "Required. PostgreSQL, MSSQL, Oracle, MySQL or SQLite (case-insensitive).",
+        "Required. PostgreSQL, MSSQL, Oracle, MySQL, SQLite or API (case-insensitive).",
     ),
     (
         "source_name",
@@ -84,15 +84,15 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "api_endpoint",
-        "Reserved for the API source (not yet supported).",
+        "API rows: path relative to the source's base_url, e.g. /v1/orders?status=open. Variables allowed.",
     ),
     (
         "api_method",
-        "Reserved for the API source (not yet supported).",
+        "API rows: GET (default) or POST (the JSON body goes in source_query).",
     ),
     (
         "pagination_type",
-        "Reserved for the API source (not yet supported).",
+        "API rows: none, offset, page, cursor or link, then optional ; key=value overrides, e.g. cursor; next_cursor_path=meta.next",
     ),
     (
         "schema_change",
@@ -129,6 +129,8 @@ pub enum SourceType {
     MySql,
     /// SQLite, the embedded default.
     Sqlite,
+    /// A REST API returning JSON.
+    Api,
 }
 
 impl SourceType {
@@ -140,6 +142,7 @@ impl SourceType {
             "oracle" => Some(SourceType::Oracle),
             "mysql" | "mariadb" => Some(SourceType::MySql),
             "sqlite" => Some(SourceType::Sqlite),
+            "api" => Some(SourceType::Api),
             _ => None,
         }
     }
@@ -153,6 +156,7 @@ impl SourceType {
             SourceType::Oracle => &["oracle"],
             SourceType::MySql => &["mysql", "mariadb"],
             SourceType::Sqlite => &["sqlite"],
+            SourceType::Api => &["api"],
         }
     }
 
@@ -164,6 +168,7 @@ impl SourceType {
             SourceType::Oracle => "oracle",
             SourceType::MySql => "mysql",
             SourceType::Sqlite => "sqlite",
+            SourceType::Api => "api",
         }
     }
 }
@@ -176,6 +181,7 @@ impl fmt::Display for SourceType {
             SourceType::Oracle => "Oracle",
             SourceType::MySql => "MySQL",
             SourceType::Sqlite => "SQLite",
+            SourceType::Api => "API",
         })
     }
 }
@@ -366,6 +372,8 @@ pub struct Job {
     pub depends_on: Vec<String>,
     /// The runtime variables this job's cells use, with their values for this run.
     pub variables: std::collections::BTreeMap<String, String>,
+    /// An API row's request (`None` for databases).
+    pub api: Option<crate::source::api::ApiJob>,
 }
 
 impl Job {

@@ -9,6 +9,7 @@ pub mod harness;
 pub mod issue;
 pub mod job;
 mod row;
+mod row_api;
 mod row_vars;
 pub mod rules;
 pub mod sample;

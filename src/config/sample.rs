@@ -206,6 +206,22 @@ fn example_rows() -> Vec<Vec<(&'static str, Cell)>> {
             ("last_watermark", N(0.0)),
             ("primary_key", S("id")),
         ],
+        vec![
+            ("job_id", S("crm_contacts_incr")),
+            ("source_type", S("API")),
+            ("source_name", S("crm_api")),
+            ("load_type", S("INCREMENTAL")),
+            ("enabled", S("N")),
+            ("target_folder_path", S("crm")),
+            ("watermark_column", S("updated_at")),
+            ("primary_key", S("id")),
+            ("api_endpoint", S("/v3/contacts?archived=false")),
+            ("api_method", S("GET")),
+            (
+                "pagination_type",
+                S("cursor; cursor_param=after; next_cursor_path=paging.next.after"),
+            ),
+        ],
     ];
     for (i, row) in rows.iter_mut().enumerate() {
         row.extend(common(if i < 2 { "output" } else { "adls" }));
@@ -274,7 +290,7 @@ fn write_template(ws: &mut Worksheet, last_row: u32) -> Result<(), XlsxError> {
     let lists: [(&str, &[&str]); 6] = [
         (
             "source_type",
-            &["PostgreSQL", "MSSQL", "Oracle", "MySQL", "SQLite"],
+            &["PostgreSQL", "MSSQL", "Oracle", "MySQL", "SQLite", "API"],
         ),
         ("load_type", &["FULL", "INCREMENTAL"]),
         ("enabled", &["Y", "N"]),

@@ -104,7 +104,7 @@ fn secrets_template_loads_without_issues() {
     std::fs::write(&p, &uncommented).unwrap();
     let (s, issues) = load_with_env(&p, Vec::new()).unwrap();
     assert!(issues.is_empty(), "{issues:#?}");
-    for name in ["sales_db", "shop", "erp", "finance", "demo"] {
+    for name in ["sales_db", "shop", "erp", "finance", "demo", "crm_api"] {
         assert!(s.sources.contains_key(name), "{name}");
     }
     let adls = &s.destinations["adls"];
@@ -121,7 +121,7 @@ fn workbook_has_header_and_examples() {
     let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
     let expected: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
     assert_eq!(header, expected);
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 8);
     let get = |r: usize, name: &str| rows[r][col(name) as usize].clone();
     assert_eq!(get(1, "job_id"), Data::String("demo_customers_full".into()));
     assert_eq!(get(1, "destination"), Data::String("output".into()));
@@ -139,7 +139,12 @@ fn workbook_has_header_and_examples() {
         Some("2024-01-01".into())
     );
     assert_eq!(get(6, "last_watermark"), Data::Float(0.0));
-    for r in 3..=6 {
+    assert_eq!(get(7, "source_type"), Data::String("API".into()));
+    assert_eq!(
+        get(7, "api_endpoint"),
+        Data::String("/v3/contacts?archived=false".into())
+    );
+    for r in 3..=7 {
         assert_eq!(get(r, "enabled"), Data::String("N".into()));
         assert_eq!(get(r, "destination"), Data::String("adls".into()));
     }

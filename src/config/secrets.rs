@@ -90,6 +90,56 @@ pub struct SourceSecret {
     /// Longest a statement may run, in seconds (1 ..= [`MAX_QUERY_TIMEOUT_SECS`]);
     /// unset: no limit (connecting keeps its own timeout).
     pub query_timeout_secs: Option<u64>,
+    /// API: the URL every `api_endpoint` is relative to.
+    pub base_url: Option<String>,
+    /// API: extra headers sent with every request (values are secrets).
+    pub headers: Option<BTreeMap<String, Secret>>,
+    /// API: a bearer token.
+    pub bearer_token: Option<Secret>,
+    /// API: a key sent in `api_key_header` (default `X-API-Key`) or as `api_key_param`.
+    pub api_key: Option<Secret>,
+    /// API: the header that carries `api_key`.
+    pub api_key_header: Option<String>,
+    /// API: the query parameter that carries `api_key`.
+    pub api_key_param: Option<String>,
+    /// API OAuth2 client credentials: the token endpoint.
+    pub token_url: Option<String>,
+    /// API OAuth2 client credentials: the client id.
+    pub client_id: Option<String>,
+    /// API OAuth2 client credentials: the client secret.
+    pub client_secret: Option<Secret>,
+    /// API OAuth2 client credentials: the scope asked for.
+    pub scope: Option<String>,
+    /// API: longest one request may take, in seconds (default 30).
+    pub timeout_secs: Option<u64>,
+    /// API: requests per second at most, per job.
+    pub max_requests_per_second: Option<f64>,
+    /// API: none, offset, page, cursor or link.
+    pub pagination: Option<String>,
+    /// API: records per page asked for.
+    pub page_size: Option<u64>,
+    /// API: dotted path to the record list in a page.
+    pub records_path: Option<String>,
+    /// API: parameter carrying `page_size` (default `limit`).
+    pub limit_param: Option<String>,
+    /// API: parameter carrying the offset (default `offset`).
+    pub offset_param: Option<String>,
+    /// API: parameter carrying the page number (default `page`).
+    pub page_param: Option<String>,
+    /// API: first page number (default 1).
+    pub start_page: Option<u64>,
+    /// API: parameter carrying the cursor (default `cursor`).
+    pub cursor_param: Option<String>,
+    /// API: dotted path to the next cursor in a page.
+    pub next_cursor_path: Option<String>,
+    /// API: dotted path to the next page's URL in a page.
+    pub next_url_path: Option<String>,
+    /// API: dotted path to the total record count in a page.
+    pub total_path: Option<String>,
+    /// API: parameter that sends an INCREMENTAL job's stored lower bound.
+    pub incremental_param: Option<String>,
+    /// API: nested values as `struct` (default) or `json` text.
+    pub nested: Option<String>,
 }
 
 impl SourceSecret {

@@ -173,8 +173,11 @@ impl RowCtx<'_> {
             };
             self.require("schema_name", schema_name.clone(), reason);
         }
+        let api = source_type == Some(SourceType::Api);
         let source_query = match self.text("source_query") {
             None => None,
+            // An API row's source_query is a POST body, checked with its request.
+            Some(q) if api => Some(q),
             Some(q) => match rules::source_query(&q) {
                 Ok(q) => Some(q),
                 Err(p) => {
@@ -184,8 +187,6 @@ impl RowCtx<'_> {
             },
         };
         let table_name = self.ident("table_name");
-        // An API row is already an error; asking it for a table would be noise.
-        let api = matches!(cell::text(self.value("source_type")), Ok(Some(t)) if t.eq_ignore_ascii_case("api"));
         if source_query.is_none() && self.is_empty("source_query") && !api {
             self.require(
                 "table_name",
@@ -246,7 +247,8 @@ impl RowCtx<'_> {
             }
         });
         let (mut query_filter, mut source_query) = (query_filter, source_query);
-        let variables = self.substitute(
+        let mut api_body = if api { source_query.take() } else { None };
+        let mut variables = self.substitute(
             (
                 job_id.as_deref(),
                 source_name.as_deref(),
@@ -261,7 +263,16 @@ impl RowCtx<'_> {
             ],
         );
 
-        if source_type.is_some() {
+        let api_job = match api {
+            true => self.api_request(
+                (job_id.as_deref(), source_name.as_deref()),
+                api_body.take(),
+                parallelism,
+                &mut variables,
+            ),
+            false => None,
+        };
+        if source_type.is_some() && !api {
             for key in API_COLUMNS {
                 if self.text(key).is_some() {
                     let msg = "only used by the API source; ignored";
@@ -298,6 +309,10 @@ impl RowCtx<'_> {
             variables,
             target_format,
             write_disposition: write_disposition?,
+            api: match api {
+                true => Some(api_job?),
+                false => None,
+            },
         })
     }
 
@@ -358,17 +373,9 @@ impl RowCtx<'_> {
         let text = self.text("source_type");
         let parsed = text.and_then(|t| match SourceType::parse(&t) {
             Some(s) => Some(s),
-            None if t.eq_ignore_ascii_case("api") => {
-                let hint = "load this table with another tool until the API source exists";
-                self.error(
-                    "source_type",
-                    Problem::new("the API source is not supported yet").hint(hint),
-                );
-                None
-            }
             None => {
                 let p = Problem::new(format!("`{}` is not a source_type", rules::shown(&t)))
-                    .hint("use PostgreSQL, MSSQL, Oracle, MySQL or SQLite");
+                    .hint("use PostgreSQL, MSSQL, Oracle, MySQL, SQLite or API");
                 self.error("source_type", p);
                 None
             }

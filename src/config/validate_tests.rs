@@ -191,18 +191,22 @@ fn source_type_rules() {
         one(&[("source_type", s("DB2"))]),
         ["SourceConfig!B2 source_type `DB2` is not a source_type"]
     );
+    // An API row needs an endpoint and an API section (`demo` is SQLite).
     assert_eq!(
         one(&[("source_type", s("api"))]),
-        ["SourceConfig!B2 source_type the API source is not supported yet"]
+        [
+            "SourceConfig!C2 source_name [sources.demo] is a SQLite source, not API",
+            "SourceConfig!S2 api_endpoint required when source_type = API"
+        ]
     );
-    // An API row with api_* values and no table: one error, no warnings.
+    // An API row with api_* values and no table: no warning about the api_* columns.
     assert_eq!(
         one(&[
             ("source_type", s("API")),
             ("table_name", Data::Empty),
             ("api_endpoint", s("/v1/orders"))
         ]),
-        ["SourceConfig!B2 source_type the API source is not supported yet"]
+        ["SourceConfig!C2 source_name [sources.demo] is a SQLite source, not API"]
     );
     let v = check(&[row(&[
         ("source_type", s(" postgres ")),

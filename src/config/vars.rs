@@ -73,7 +73,7 @@ impl RunVars {
     }
 
     /// The value of `name` for a job, and whether it is a built-in (path-safe by construction).
-    fn lookup(&self, job: &JobVars, name: &str) -> Option<(String, bool)> {
+    pub(crate) fn lookup(&self, job: &JobVars, name: &str) -> Option<(String, bool)> {
         let per_job = match name {
             "job_id" => Some(job.job_id),
             "source_name" => Some(job.source_name),

@@ -24,7 +24,8 @@ impl Dialect {
         match source_type {
             SourceType::PostgreSql => Dialect::Postgres,
             SourceType::MySql => Dialect::MySql,
-            SourceType::Sqlite => Dialect::Sqlite,
+            // An API job's planned SQL is never sent; any dialect will do.
+            SourceType::Sqlite | SourceType::Api => Dialect::Sqlite,
             SourceType::MsSql => Dialect::MsSql,
             SourceType::Oracle => Dialect::Oracle,
         }

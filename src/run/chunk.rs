@@ -69,6 +69,7 @@ pub(super) async fn extract_all(
             native: plan.native.clone(),
             batch_rows: job.chunk_size,
             key_columns: key_columns.clone(),
+            window: plan.window.clone(),
         };
         let opts = WriterOptions {
             row_group_rows: job.chunk_size,

@@ -29,6 +29,7 @@ fn job(keys: &[&str], policy: SchemaChange) -> Job {
         schema_change: policy,
         depends_on: Vec::new(),
         variables: Default::default(),
+        api: None,
     }
 }
 

@@ -271,7 +271,7 @@ async fn run_one(
         _ => None,
     };
     let lake = dest.as_ref().ok().cloned();
-    let mut report = match prepare(loaded, job, dest).await {
+    let mut report = match prepare(loaded, job, dest, opts.retry).await {
         Ok((source, destination)) => {
             let ctx = job::JobContext {
                 source,
@@ -374,12 +374,13 @@ async fn prepare(
     loaded: &Loaded,
     job: &Job,
     dest: Result<Arc<Destination>, String>,
+    retry: RetryPolicy,
 ) -> Result<(Arc<dyn crate::source::Source>, Arc<Destination>), String> {
     let destination = dest?;
     let (name, settings) = loaded
         .source_of(job)
         .ok_or_else(|| format!("no [sources.{}] in secrets.toml", job.source_name))?;
-    let source = crate::source::open(name, settings)
+    let source = crate::source::open_job(name, settings, job, retry)
         .await
         .map_err(|e| e.to_string())?;
     Ok((Arc::from(source), destination))

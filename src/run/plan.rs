@@ -136,7 +136,6 @@ pub(super) async fn plan(
     source: &dyn Source,
     state: Option<&JobState>,
 ) -> Result<JobPlan, JobError> {
-    let d = source.dialect();
     let rel = Relation::of(job);
     let Described { schema, mut native } = source.describe(&rel).await?;
     let mut previous_keys = HashSet::new();
@@ -178,9 +177,7 @@ pub(super) async fn plan(
             },
         };
         if state.is_none() {
-            let nulls = source
-                .count(&native, &sql::null_count_sql(d, &rel, &column))
-                .await?;
+            let nulls = source.null_count(&native, &rel, &column).await?;
             if nulls > 0 {
                 tracing::warn!(
                     "{}: {nulls} rows have a NULL `{column}`; an incremental load never reads them",
@@ -189,12 +186,7 @@ pub(super) async fn plan(
             }
         }
         match source
-            .bounds(
-                &mut native,
-                &sql::bounds_sql(d, &rel, &column, None),
-                &column,
-                k,
-            )
+            .window_bounds(&mut native, &rel, &column, k, lo.as_ref())
             .await?
         {
             Some((_, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
@@ -307,6 +299,13 @@ pub(super) fn plan_report(job: &Job, d: crate::plan::sql::Dialect, plan: &JobPla
         .chunks
         .iter()
         .map(|chunk| {
+            if let Some(api) = &job.api {
+                return PlanChunk {
+                    index: chunk.index,
+                    sql: api.to_string(),
+                    params: Vec::new(),
+                };
+            }
             let q = sql::select_sql(
                 d,
                 &rel,

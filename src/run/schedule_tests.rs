@@ -70,6 +70,7 @@ fn job(id: &str) -> Job {
         schema_change: crate::config::SchemaChange::Evolve,
         depends_on: Vec::new(),
         variables: Default::default(),
+        api: None,
     }
 }
 

@@ -203,6 +203,7 @@ async fn check_jobs_checks_each_container_once_and_fails_only_its_jobs() {
         schema_change: crate::config::SchemaChange::Evolve,
         depends_on: Vec::new(),
         variables: Default::default(),
+        api: None,
         target_format: crate::config::TargetFormat::Parquet,
         write_disposition: crate::config::WriteDisposition::Replace,
     };

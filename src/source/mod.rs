@@ -1,5 +1,6 @@
 //! Sources: a database read as a schema, bounds, and a stream of Arrow record batches.
 
+pub mod api;
 pub mod arrow;
 pub mod mssql;
 pub mod mssql_error;
@@ -78,6 +79,9 @@ pub enum SourceError {
     /// A column needed for planning is not in the result.
     #[error("column `{0}` is not in the source's result")]
     MissingColumn(String),
+    /// An API request or page failed (already retried where that may help).
+    #[error("{0}")]
+    Api(#[from] api::error::ApiError),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -216,6 +220,8 @@ pub enum Native {
     Oracle(Arc<HashMap<String, bool>>),
     /// SQLite: how text timestamps are written, by column (learned from the values `bounds` read).
     Sqlite(Arc<HashMap<String, sqlite::TextFormat>>),
+    /// API: the columns inferred from the first pages, fixed for the load.
+    Api(SchemaRef),
 }
 
 /// One extraction: a planned SELECT and the shape of its result.
@@ -231,6 +237,8 @@ pub struct Extract {
     pub batch_rows: usize,
     /// Indexes of the key columns, to name a row in errors.
     pub key_columns: Vec<usize>,
+    /// The incremental window the query reads (an API source filters it on the client).
+    pub window: Option<crate::plan::window::Window>,
 }
 
 /// A database the tool reads from.
@@ -253,6 +261,33 @@ pub trait Source: Send + Sync {
         column: &str,
         kind: CursorKind,
     ) -> Result<Option<(CursorValue, CursorValue)>, SourceError>;
+
+    /// The window's bounds for an INCREMENTAL job: `MIN`/`MAX` of `column` over the relation
+    /// (`None`: no rows). `lo` is the stored lower bound; a database ignores it (the planner
+    /// compares), an API sends it as its `incremental_param`.
+    async fn window_bounds(
+        &self,
+        native: &mut Native,
+        rel: &Relation,
+        column: &str,
+        kind: CursorKind,
+        lo: Option<&CursorValue>,
+    ) -> Result<Option<(CursorValue, CursorValue)>, SourceError> {
+        let _ = lo;
+        let q = crate::plan::sql::bounds_sql(self.dialect(), rel, column, None);
+        self.bounds(native, &q, column, kind).await
+    }
+
+    /// Rows whose `column` is NULL (an incremental load never reads them).
+    async fn null_count(
+        &self,
+        native: &Native,
+        rel: &Relation,
+        column: &str,
+    ) -> Result<u64, SourceError> {
+        let q = crate::plan::sql::null_count_sql(self.dialect(), rel, column);
+        self.count(native, &q).await
+    }
 
     /// Run a `SELECT COUNT(*) …` query.
     async fn count(&self, native: &Native, query: &Query) -> Result<u64, SourceError>;
@@ -290,6 +325,21 @@ pub async fn open(name: &str, settings: &SourceSettings) -> Result<Box<dyn Sourc
         SourceSettings::MySql(s) => mysql::MySqlSource::connect(name, s).await,
         SourceSettings::Oracle(s) => oracle::OracleSource::connect(name, s).await,
         SourceSettings::Postgres(s) => postgres::PgSource::connect(name, s).await,
+        SourceSettings::Api(s) => api::ApiSource::for_ping(name, s),
+    }
+}
+
+/// Open the source of one job: an API source reads the job's endpoint; a database is the
+/// same for every job ([`open`]). `retry` bounds an API's request retries.
+pub async fn open_job(
+    name: &str,
+    settings: &SourceSettings,
+    job: &crate::config::Job,
+    retry: crate::run::RetryPolicy,
+) -> Result<Box<dyn Source>, SourceError> {
+    match settings {
+        SourceSettings::Api(s) => api::ApiSource::open(name, s, job, retry),
+        _ => open(name, settings).await,
     }
 }
 

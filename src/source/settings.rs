@@ -1,7 +1,7 @@
 //! `[sources.x]` sections checked and typed for their kind once, by validation: what a source
 //! connects with. Connecting never re-checks a key.
 
-use super::{mssql, mysql, oracle, postgres, sqlite};
+use super::{api, mssql, mysql, oracle, postgres, sqlite};
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 
@@ -18,6 +18,8 @@ pub enum SourceSettings {
     Oracle(oracle::OracleSettings),
     /// SQLite.
     Sqlite(sqlite::SqliteSettings),
+    /// A REST API.
+    Api(api::settings::ApiSettings),
 }
 
 impl SourceSettings {
@@ -30,6 +32,7 @@ impl SourceSettings {
             SourceType::MsSql => SourceSettings::MsSql(mssql::MsSqlSettings::of(secret)?),
             SourceType::Oracle => SourceSettings::Oracle(oracle::OracleSettings::of(secret)?),
             SourceType::Sqlite => SourceSettings::Sqlite(sqlite::SqliteSettings::of(secret)?),
+            SourceType::Api => SourceSettings::Api(api::settings::ApiSettings::of(secret)?),
         })
     }
 
@@ -41,6 +44,7 @@ impl SourceSettings {
             SourceSettings::MsSql(_) => SourceType::MsSql,
             SourceSettings::Oracle(_) => SourceType::Oracle,
             SourceSettings::Sqlite(_) => SourceType::Sqlite,
+            SourceSettings::Api(_) => SourceType::Api,
         }
     }
 }

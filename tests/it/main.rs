@@ -1,5 +1,7 @@
 //! Integration tests: one binary, a module per area.
 
+mod api;
+mod api_server;
 mod azure;
 mod cli;
 mod commands;

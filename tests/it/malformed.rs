@@ -60,7 +60,7 @@ pub(crate) const TYPED: &[Case] = &[
     case("source_type_date", |d| one(d, 3, "source_type", D(2024, 1, 15)),
         "SourceConfig!B3  source_type", "`2024-01-15` is not a source_type"),
     case("source_type_api", |d| one(d, 3, "source_type", S("API")),
-        "SourceConfig!B3  source_type", "the API source is not supported yet"),
+        "SourceConfig!C3  source_name", "[sources.demo] is a SQLite source, not API"),
     // A numeric job_id is accepted as its text: 123 and "123" are the same id.
     case("job_id_number_equals_text", |d| save(d, book(|ws| {
             put(ws, 3, "job_id", N(123.0));

@@ -6,6 +6,7 @@
 //! workbook into a scratch folder, runs `validate --connect` and `run` (text and JSON output,
 //! with and without `RUST_LOG`), then scans every file of the folder and every output.
 
+mod api;
 mod azure;
 mod databases;
 mod scan;
@@ -40,9 +41,14 @@ pub(crate) struct Case {
 impl Case {
     /// Write the secrets file and a workbook of `rows` (in [`support::HEADER`] order).
     pub fn new(secrets: &str, rows: &[Vec<&str>]) -> Case {
+        Case::with_header(secrets, support::HEADER, rows)
+    }
+
+    /// [`Case::new`] with the workbook columns `header`.
+    pub fn with_header(secrets: &str, header: &[&str], rows: &[Vec<&str>]) -> Case {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("secrets.toml"), secrets).expect("secrets");
-        support::write_workbook(&dir.path().join("jobs.xlsx"), support::HEADER, rows);
+        support::write_workbook(&dir.path().join("jobs.xlsx"), header, rows);
         Case { dir }
     }
 

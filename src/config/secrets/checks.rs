@@ -16,7 +16,7 @@ pub(super) fn check_source(ctx: &mut Ctx, name: &str, s: &SourceSecret) {
                 "[sources.{name}] has an unknown type `{}`",
                 crate::config::rules::shown(kind)
             ),
-            Some("use postgresql, mssql, oracle, mysql or sqlite".into()),
+            Some("use postgresql, mssql, oracle, mysql, sqlite or api".into()),
         );
     }
     if s.query_timeout_secs == Some(0) {

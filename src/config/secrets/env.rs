@@ -58,6 +58,14 @@ pub(super) fn apply_env(
                 .filter(|i| i <= max)
                 .and_then(|i| i64::try_from(i).ok())
                 .map(Value::Integer),
+            Kind::Number => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(Value::Float),
+            // A table (API `headers`) is written in secrets.toml, not in one variable.
+            Kind::Table => None,
         };
         let Some(value) = value else {
             ctx.error(

@@ -58,6 +58,10 @@ pub(super) enum Kind {
     Bool,
     /// An integer in `0..=max`.
     Int(u64),
+    /// A non-negative number, integer or not.
+    Number,
+    /// A table of strings (`headers = { X-Tenant = "acme" }`).
+    Table,
 }
 
 pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
@@ -80,6 +84,35 @@ pub(super) const SOURCE_KEYS: &[(&str, Kind)] = &[
     ("numeric_default", Kind::Str),
     ("infinity", Kind::Str),
     ("query_timeout_secs", Kind::Int(MAX_QUERY_TIMEOUT_SECS)),
+    // API sources (crate::source::api::settings).
+    ("base_url", Kind::Str),
+    ("headers", Kind::Table),
+    ("bearer_token", Kind::Str),
+    ("api_key", Kind::Str),
+    ("api_key_header", Kind::Str),
+    ("api_key_param", Kind::Str),
+    ("token_url", Kind::Str),
+    ("client_id", Kind::Str),
+    ("client_secret", Kind::Str),
+    ("scope", Kind::Str),
+    ("timeout_secs", Kind::Int(86_400)),
+    ("max_requests_per_second", Kind::Number),
+    ("pagination", Kind::Str),
+    (
+        "page_size",
+        Kind::Int(crate::source::api::settings::MAX_PAGE_SIZE),
+    ),
+    ("records_path", Kind::Str),
+    ("limit_param", Kind::Str),
+    ("offset_param", Kind::Str),
+    ("page_param", Kind::Str),
+    ("start_page", Kind::Int(u32::MAX as u64)),
+    ("cursor_param", Kind::Str),
+    ("next_cursor_path", Kind::Str),
+    ("next_url_path", Kind::Str),
+    ("total_path", Kind::Str),
+    ("incremental_param", Kind::Str),
+    ("nested", Kind::Str),
 ];
 
 /// Largest `query_timeout_secs`: PostgreSQL's `statement_timeout` (milliseconds in an i32) and
@@ -300,6 +333,8 @@ pub(super) fn kind_name(kind: Kind) -> &'static str {
         Kind::Str => "a string",
         Kind::Bool => "true or false",
         Kind::Int(_) => "a non-negative integer",
+        Kind::Number => "a non-negative number",
+        Kind::Table => "a table of strings",
     }
 }
 
@@ -371,6 +406,9 @@ fn fits(v: &Value, kind: Kind) -> bool {
     match (kind, v) {
         (Kind::Str, Value::String(_)) | (Kind::Bool, Value::Boolean(_)) => true,
         (Kind::Int(max), Value::Integer(i)) => u64::try_from(*i).is_ok_and(|i| i <= max),
+        (Kind::Number, Value::Integer(i)) => *i >= 0,
+        (Kind::Number, Value::Float(f)) => f.is_finite() && *f >= 0.0,
+        (Kind::Table, Value::Table(t)) => t.values().all(Value::is_str),
         _ => false,
     }
 }

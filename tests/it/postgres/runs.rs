@@ -404,6 +404,7 @@ fn every_extract_reads_the_snapshot_taken_at_connect() {
             native: described.native.clone(),
             batch_rows: 300,
             key_columns: vec![0],
+            window: None,
         };
         let mut s = source.extract(spec);
         while let Some(batch) = s.next().await {
