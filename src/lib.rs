@@ -10,6 +10,7 @@ pub mod config;
 pub mod discover;
 pub mod logging;
 pub mod plan;
+pub mod progress;
 pub mod run;
 pub mod sink;
 pub mod source;
