@@ -72,7 +72,10 @@ fn a_window_is_its_share_of_the_cursor_range() {
     );
     assert_eq!(share, Some(0.1));
     let day = |d| CursorValue::Date(NaiveDate::from_ymd_opt(2026, 1, d).unwrap());
-    assert_eq!(window_share(&day(1), &w(Some(day(21)), day(31))), Some(1.0 / 3.0));
+    assert_eq!(
+        window_share(&day(1), &w(Some(day(21)), day(31))),
+        Some(1.0 / 3.0)
+    );
     assert_eq!(window_share(&day(1), &w(None, day(31))), Some(1.0));
     assert_eq!(
         window_share(&day(5), &w(Some(day(5)), day(5))),

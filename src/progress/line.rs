@@ -172,7 +172,13 @@ pub fn render(v: &View, width: usize, color: bool) -> String {
             let pct = format!("{pct:>2}%");
             parts.push(vec![b.clone(), count.clone(), pct.clone(), rate.clone()]);
             parts[0].extend([bytes.clone(), eta.clone()]);
-            parts.push(vec![b.clone(), count.clone(), pct.clone(), rate, eta.clone()]);
+            parts.push(vec![
+                b.clone(),
+                count.clone(),
+                pct.clone(),
+                rate,
+                eta.clone(),
+            ]);
             parts.push(vec![b, count.clone(), pct.clone(), eta.clone()]);
             parts.push(vec![count, pct.clone(), eta.clone()]);
             parts.push(vec![pct, eta]);

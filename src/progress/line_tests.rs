@@ -6,7 +6,11 @@ fn view(rows: u64, estimate: Option<u64>, secs: u64) -> View<'static> {
         name_width: 10,
         rows,
         estimate,
-        rate: if secs > 0 { rows as f64 / secs as f64 } else { 0.0 },
+        rate: if secs > 0 {
+            rows as f64 / secs as f64
+        } else {
+            0.0
+        },
         bytes: 48 * 1024 * 1024,
         elapsed: Duration::from_secs(secs),
     }

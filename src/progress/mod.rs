@@ -192,9 +192,10 @@ impl RunProgress {
     pub fn new(job_ids: &[&str]) -> RunProgress {
         let multi = crate::logging::progress();
         let line = multi.add(ProgressBar::new_spinner());
-        line.set_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| {
-            ProgressStyle::default_spinner()
-        }));
+        line.set_style(
+            ProgressStyle::with_template("{msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         let inner = Arc::new(RunInner {
             total: job_ids.len(),
             finished: AtomicUsize::new(0),
@@ -298,9 +299,19 @@ impl RunInner {
 }
 
 /// `2/7 jobs done, 1 failed, 1 skipped, 3 running` (zero counts left out).
-pub fn run_line(finished: usize, total: usize, failed: usize, skipped: usize, running: usize) -> String {
+pub fn run_line(
+    finished: usize,
+    total: usize,
+    failed: usize,
+    skipped: usize,
+    running: usize,
+) -> String {
     let mut s = format!("{finished}/{total} jobs done");
-    for (n, what) in [(failed, "failed"), (skipped, "skipped"), (running, "running")] {
+    for (n, what) in [
+        (failed, "failed"),
+        (skipped, "skipped"),
+        (running, "running"),
+    ] {
         if n > 0 {
             s.push_str(&format!(", {n} {what}"));
         }

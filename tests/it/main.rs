@@ -23,6 +23,7 @@ mod mysql;
 mod openpyxl;
 mod oracle;
 mod postgres;
+mod progress;
 mod recovery;
 mod secrets_sweep;
 mod shared_folder;
