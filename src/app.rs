@@ -112,6 +112,7 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
             }),
         },
     };
+    let started_at = chrono::Utc::now();
     let reports = match run::run(&loaded, &opts).await {
         Ok(r) => r,
         Err(RunError::Locked(e @ LockError::Held { .. })) => return error(exit::LOCKED, e),
@@ -140,6 +141,20 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
                 }
             }
         }
+    }
+    if let Some(n) = loaded
+        .secrets
+        .notifications
+        .as_ref()
+        .filter(|_| !args.dry_run)
+    {
+        // Delivery problems are warnings: the exit code below is the jobs' alone.
+        let host = crate::state::lock::host_name();
+        crate::notify::send(
+            n,
+            &crate::notify::RunSummary::new(&reports, started_at, host),
+        )
+        .await;
     }
     if reports.iter().any(|r| r.status == summary::Status::Failed) {
         exit::FAILED

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod logging;
+pub mod notify;
 pub mod plan;
 pub mod progress;
 pub mod run;

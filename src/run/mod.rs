@@ -185,6 +185,9 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     };
     let mut reports =
         schedule::drive(&waits, &ids, opts.parallelism, !opts.dry_run, start, skip).await;
+    for r in &mut reports {
+        r.run_id = Some(run_id.to_string());
+    }
     if opts.dry_run {
         for (i, r) in reports.iter_mut().enumerate() {
             r.stage = stages.get(i).copied();

@@ -153,7 +153,7 @@ fn parse_info(text: &str) -> Option<LockInfo> {
 }
 
 /// The host name from the environment (or `/etc/hostname` on unix), else `unknown`.
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     let from_env = ["COMPUTERNAME", "HOSTNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
