@@ -20,6 +20,7 @@ mod malformed_secrets;
 mod malformed_support;
 mod mssql;
 mod mysql;
+mod notify;
 mod openpyxl;
 mod oracle;
 mod postgres;
