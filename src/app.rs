@@ -43,6 +43,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::GenerateSample(args) => sample_cmd(args).await,
             Command::Discover(args) => crate::discover::command::run(&cli.global, args).await,
             Command::State(cmd) => state_cmd(&cli.global.state_dir, cmd),
+            Command::Report(args) => report_cmd(&cli.global, &args),
         }
     });
     ExitCode::from(code)
@@ -160,6 +161,22 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+fn report_cmd(global: &crate::cli::Global, args: &crate::cli::ReportArgs) -> u8 {
+    match crate::report::write(&global.state_dir, args.days, &args.out) {
+        Ok(r) => {
+            println!(
+                "wrote {} ({} runs, {} jobs, last {} days)",
+                args.out.display(),
+                r.runs.len(),
+                r.jobs.len(),
+                args.days
+            );
+            exit::OK
+        }
+        Err(e) => error(exit::FAILED, e),
     }
 }
 

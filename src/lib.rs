@@ -12,6 +12,7 @@ pub mod logging;
 pub mod notify;
 pub mod plan;
 pub mod progress;
+pub mod report;
 pub mod run;
 pub mod sink;
 pub mod source;

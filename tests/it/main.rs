@@ -26,6 +26,7 @@ mod oracle;
 mod postgres;
 mod progress;
 mod recovery;
+mod report;
 mod secrets_sweep;
 mod shared_folder;
 mod support;
