@@ -101,7 +101,7 @@ fn numbers_read_like_a_person_writes_them() {
     assert_eq!(human_count(1_234.0), "1.2k");
     assert_eq!(human_count(3_000_000.0), "3.0M");
     assert_eq!(human_count(250_000_000.0), "250M");
-    assert_eq!(human_rate(232_552.4569), "233k");
+    assert_eq!(human_rate(232_552.456_9), "233k");
     assert_eq!(human_rate(5_300.0), "5.3k");
     assert_eq!(human_rate(87.4), "87");
     assert_eq!(human_bytes(512), "512 B");

@@ -241,6 +241,7 @@ impl RunProgress {
         if let Ok(mut running) = self.inner.running.lock() {
             running.push(shared.clone());
         }
+        self.inner.update_line();
         JobProgress { shared, bar }
     }
 

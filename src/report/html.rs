@@ -40,7 +40,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -60,7 +60,7 @@ svg text{font:11px system-ui,sans-serif;fill:#333}.label{text-anchor:end}.axis{t
 .spark polyline{fill:none;stroke:#1565c0;stroke-width:1.4}.spark circle{fill:#1565c0}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
 th{position:sticky;top:0;background:#f0f0f0;cursor:pointer;user-select:none;white-space:nowrap}th.sorted-asc::after{content:" ▲"}th.sorted-desc::after{content:" ▼"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}.st{font-weight:600}.st.SUCCESS{color:var(--ok)}.st.FAILED{color:var(--fail)}.st.SKIPPED{color:var(--skip)}
+td.when{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}.st{font-weight:600}.st.SUCCESS{color:var(--ok)}.st.FAILED{color:var(--fail)}.st.SKIPPED{color:var(--skip)}
 .err{font-family:ui-monospace,Consolas,monospace;font-size:12px;white-space:pre-wrap;word-break:break-word}
 .controls{display:flex;gap:10px;margin:6px 0 8px}.controls input,.controls select{font:inherit;padding:3px 6px}
 .legend span{display:inline-block;width:12px;height:10px;margin:0 4px 0 12px;vertical-align:middle}
@@ -183,7 +183,7 @@ fn failures(s: &mut String, r: &Report) {
     for x in failed.iter().take(FAILURES_SHOWN) {
         let _ = write!(
             s,
-            r#"<tr data-job="{job}"><td>{when}</td><td>{job}</td><td class="mute">{run}</td><td class="err">{err}</td></tr>"#,
+            r#"<tr data-job="{job}"><td class="when">{when}</td><td>{job}</td><td class="mute">{run}</td><td class="err">{err}</td></tr>"#,
             when = x.start_time.format("%Y-%m-%d %H:%M:%S"),
             job = esc(&x.job_id),
             run = esc(&x.run_id),
@@ -244,7 +244,7 @@ fn jobs_table(s: &mut String, r: &Report) {
         let lag = j.watermark_lag(r.now).and_then(|(_, l)| l);
         let _ = write!(
             s,
-            r#"<tr data-job="{job}" data-status="{st}"><td>{job}</td><td>{ty}</td><td class="st {st}">{st}</td><td data-v="{ts}">{when}</td><td class="num" data-v="{rows}">{rows_h}</td><td>{rspark}</td><td class="num" data-v="{secs:.3}">{secs:.1}</td><td>{dspark}</td><td class="num" data-v="{runs}">{runs}</td><td class="num" data-v="{fails}">{fails}</td><td class="num" data-v="{lag_v}">{lag_h}</td></tr>"#,
+            r#"<tr data-job="{job}" data-status="{st}"><td>{job}</td><td>{ty}</td><td class="st {st}">{st}</td><td class="when" data-v="{ts}">{when}</td><td class="num" data-v="{rows}">{rows_h}</td><td>{rspark}</td><td class="num" data-v="{secs:.3}">{secs:.1}</td><td>{dspark}</td><td class="num" data-v="{runs}">{runs}</td><td class="num" data-v="{fails}">{fails}</td><td class="num" data-v="{lag_v}">{lag_h}</td></tr>"#,
             job = esc(&j.job_id),
             st = status_word(last.status),
             ty = if last.load_type == LoadType::Incremental {
