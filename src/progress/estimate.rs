@@ -24,13 +24,15 @@ pub fn estimate_query(d: Dialect, rel: &Relation) -> Option<(String, Vec<Option<
     };
     let qualified = from_clause(d, rel);
     Some(match d {
-        // Partitioned tables: the parent has no rows of its own; add its partitions'.
-        // reltuples < 0: never vacuumed or analyzed (unknown).
+        // reltuples < 0: never vacuumed or analyzed (unknown). A partitioned table analyzed
+        // as a whole has its own estimate; otherwise add its partitions'.
         Dialect::Postgres => (
-            "SELECT CASE WHEN MAX(c.reltuples) < 0 THEN NULL \
+            "SELECT CASE WHEN p.reltuples > 0 OR (p.reltuples = 0 AND p.relkind <> 'p') \
+             THEN p.reltuples::bigint::text \
+             ELSE (SELECT CASE WHEN MAX(c.reltuples) < 0 THEN NULL \
              ELSE SUM(GREATEST(c.reltuples, 0))::bigint::text END \
-             FROM pg_class c WHERE c.oid = to_regclass($1::text) \
-             OR c.oid IN (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = to_regclass($1::text))"
+             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = p.oid) END \
+             FROM pg_class p WHERE p.oid = to_regclass($1::text)"
                 .to_string(),
             vec![Some(qualified)],
         ),

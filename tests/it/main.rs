@@ -12,6 +12,7 @@ mod discover_db;
 mod drift;
 mod e2e;
 mod empty_password;
+mod estimate;
 mod faults;
 mod injection;
 mod malformed;
