@@ -68,17 +68,17 @@ PY
 tmux -L "$SOCK" -f /dev/null new-session -d -x 116 -y 12 \
   "cd '$WORK' && '$BIN' run --config jobs.xlsx --parallelism 3; sleep 600"
 shot=""
-for _ in $(seq 1 600); do
+for _ in $(seq 1 3000); do
   screen="$(tmux -L "$SOCK" capture-pane -p -e)"
   plain="$(sed 's/\x1b\[[0-9;]*m//g' <<<"$screen")"
-  # Two or more bars with an ETA, one of them the big table's.
-  if [ "$(grep -c '%.*ETA [0-9]' <<<"$plain")" -ge 2 ] && grep -q '^pg_shots_orders_big .*ETA [0-9]' <<<"$plain"; then
+  # Two or more bars with an ETA.
+  if [ "$(grep -c '%.*ETA [0-9]' <<<"$plain")" -ge 2 ]; then
     shot="$screen"
     break
   fi
   sleep 0.1
 done
-[ -n "$shot" ] || { echo "no bar of pg_shots_orders_big seen"; exit 1; }
+[ -n "$shot" ] || { echo "never saw two bars with an ETA"; exit 1; }
 printf '%s\n' "$shot" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' > progress.ansi
 lines=$(wc -l < progress.ansi)
 while tmux -L "$SOCK" capture-pane -p | grep -q 'jobs done'; do sleep 0.5; done
@@ -113,7 +113,8 @@ CHROME=(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first
         --disable-background-networking --disable-component-update --disable-sync
         "--user-data-dir=$WORK/profile" --hide-scrollbars)
 mkdir -p "$HERE/docs"
-"${CHROME[@]}" --window-size=1040,$((lines * 21 + 32)) "--screenshot=$HERE/docs/progress.png" "file://$WORK/progress.html" 2>/dev/null
+h=$((lines * 21 + 40)); [ "$h" -ge 160 ] || h=160   # headless Chromium draws one line in lower windows
+"${CHROME[@]}" --window-size=1040,$h "--screenshot=$HERE/docs/progress.png" "file://$WORK/progress.html" 2>/dev/null
 
 # 2. A few more nights: new events each time; legacy_prices disappears before the last run.
 for night in 1 2 3 4; do
