@@ -47,6 +47,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Maintain(args) => maintain_cmd(&cli.global, args).await,
             Command::Status(args) => run::status::command(&cli.global, args).await,
             Command::State(cmd) => state_cmd(&cli.global.state_dir, cmd),
+            Command::Report(args) => report_cmd(&cli.global, &args),
         }
     });
     ExitCode::from(code)
@@ -121,6 +122,7 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
             reclaim: Vec::new(),
         },
     };
+    let started_at = chrono::Utc::now();
     let reports = match run::run(&loaded, &opts).await {
         Ok(r) => r,
         Err(RunError::Locked(e @ LockError::Held { .. })) => return error(exit::LOCKED, e),
@@ -149,6 +151,20 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
                 }
             }
         }
+    }
+    if let Some(n) = loaded
+        .secrets
+        .notifications
+        .as_ref()
+        .filter(|_| !args.dry_run)
+    {
+        // Delivery problems are warnings: the exit code below is the jobs' alone.
+        let host = crate::state::lock::host_name();
+        crate::notify::send(
+            n,
+            &crate::notify::RunSummary::new(&reports, started_at, host),
+        )
+        .await;
     }
     if reports.iter().any(|r| r.status == summary::Status::Failed) {
         exit::FAILED
@@ -188,6 +204,22 @@ async fn maintain_cmd(global: &crate::cli::Global, args: MaintainArgs) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+fn report_cmd(global: &crate::cli::Global, args: &crate::cli::ReportArgs) -> u8 {
+    match crate::report::write(&global.state_dir, args.days, &args.out) {
+        Ok(r) => {
+            println!(
+                "wrote {} ({} runs, {} jobs, last {} days)",
+                args.out.display(),
+                r.runs.len(),
+                r.jobs.len(),
+                args.days
+            );
+            exit::OK
+        }
+        Err(e) => error(exit::FAILED, e),
     }
 }
 

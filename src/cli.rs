@@ -58,6 +58,19 @@ pub enum Command {
     /// Inspect and repair per-job state (watermarks)
     #[command(subcommand)]
     State(StateCommand),
+    /// Write an HTML report of recent runs from the audit log (one self-contained file)
+    Report(ReportArgs),
+}
+
+/// `ingest report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Runs of the last N days
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// The HTML file to write
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    pub out: PathBuf,
 }
 
 /// `ingest run`.

@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 mod checks;
 mod env;
 mod load;
+mod notify;
 #[cfg(test)]
 mod tests;
 
 pub use load::{MAX_QUERY_TIMEOUT_SECS, SecretsError, load, load_with_env, parse};
+pub use notify::{DEFAULT_TIMEOUT_SECS, Notifications, NotifyOn, Webhook, WebhookKind};
 
 /// A secret value: `Debug` and `Display` print `***`; read it with [`Secret::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -203,6 +205,8 @@ pub struct Secrets {
     pub destinations: BTreeMap<String, DestinationSecret>,
     /// `[variables]`: the user's runtime variables (not secrets: they may be printed).
     pub variables: BTreeMap<String, String>,
+    /// `[notifications]`: webhooks told about the run's outcome.
+    pub notifications: Option<Notifications>,
 }
 
 impl SourceSecret {

@@ -10,7 +10,6 @@ use crate::sink::layout::TableLayout;
 use crate::sink::parquet::{ChunkWriter, FileEntry, WriterOptions};
 use crate::source::{Extract, Source};
 use futures::StreamExt;
-use indicatif::ProgressBar;
 use object_store::ObjectStore;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,6 +58,14 @@ pub(super) async fn extract_all(
         }
         None => None,
     };
+    let estimate = crate::progress::estimate::load_rows(
+        ctx.source.as_ref(),
+        &rel,
+        plan.window.as_ref(),
+        plan.lowest.as_ref(),
+    )
+    .await;
+    ctx.progress.start(estimate);
     let failed = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for chunk in &plan.chunks {
@@ -152,7 +159,7 @@ struct ChunkTask {
     boundary: Option<Boundary>,
     cancel: Arc<AtomicBool>,
     failed: Arc<AtomicBool>,
-    progress: ProgressBar,
+    progress: crate::progress::JobProgress,
     retry: RetryPolicy,
     job_id: String,
     writer: WriterSpec,
@@ -186,8 +193,10 @@ impl ChunkTask {
                 w.opts.clone(),
             )
             .starting_at(attempt as usize * RETRY_SEQ_STEP);
-            let mut written = 0u64;
-            let result = self.pump(spec.clone(), &mut writer, &mut written).await;
+            let (mut written, mut bytes) = (0u64, 0u64);
+            let result = self
+                .pump(spec.clone(), &mut writer, &mut written, &mut bytes)
+                .await;
             let error = match result {
                 Ok((rows_extracted, rows_written, at_hi)) => match writer.finish().await {
                     Ok(files) => {
@@ -206,6 +215,7 @@ impl ChunkTask {
                 }
             };
             self.progress.dec(written);
+            self.progress.add_bytes(-(bytes as i64));
             let stopping = self.cancel.load(Ordering::SeqCst) || self.failed.load(Ordering::SeqCst);
             if !error.is_transient() || stopping || attempt >= self.retry.max_retries {
                 self.failed.store(true, Ordering::SeqCst);
@@ -230,6 +240,7 @@ impl ChunkTask {
         spec: Extract,
         writer: &mut ChunkWriter,
         written: &mut u64,
+        bytes: &mut u64,
     ) -> Result<(u64, u64, Vec<String>), JobError> {
         let mut stream = self.source.extract(spec);
         let (mut extracted, mut at_hi) = (0u64, Vec::new());
@@ -257,6 +268,9 @@ impl ChunkTask {
                 if batches == 2 {
                     crate::fault::point("writing");
                 }
+                let now = writer.bytes_so_far();
+                self.progress.add_bytes(now as i64 - *bytes as i64);
+                *bytes = now;
             }
             *written += batch.num_rows() as u64;
             self.progress.inc(batch.num_rows() as u64);

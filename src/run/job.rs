@@ -15,7 +15,6 @@ use crate::sink::store::Destination;
 use crate::source::Source;
 use crate::state::store::{JobState, StateStore};
 use chrono::Utc;
-use indicatif::ProgressBar;
 use object_store::ObjectStore;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -35,8 +34,8 @@ pub struct JobContext {
     pub dry_run: bool,
     /// Set on Ctrl-C: stop between batches, commit nothing.
     pub cancel: Arc<AtomicBool>,
-    /// Rows progress.
-    pub progress: ProgressBar,
+    /// Rows and bytes progress.
+    pub progress: crate::progress::JobProgress,
     /// How chunks are retried after transient source errors.
     pub retry: super::RetryPolicy,
     /// The job's lease in the lake (`None` in a dry run).

@@ -24,7 +24,6 @@ use crate::state::lock::{DirLock, LockError};
 use crate::state::store::StateStore;
 use chrono::Utc;
 use futures::FutureExt;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -173,12 +172,22 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     let waits = schedule::waits_for(&jobs);
     let stages = schedule::stages(&waits);
     let mut slots: Vec<Option<_>> = prepared.into_iter().map(Some).collect();
-    let (state, cancel, run_id) = (&state, &cancel, run_id.as_str());
+    let bars = crate::progress::RunProgress::new(&ids);
+    let (state, cancel, run_id, bars) = (&state, &cancel, run_id.as_str(), &bars);
     let start = |i: usize| {
         let slot = slots.get_mut(i).and_then(Option::take);
         async move {
             match slot {
-                Some((job, dest)) => run_one(loaded, job, dest, state, opts, cancel, run_id).await,
+                Some((job, dest)) => {
+                    let ctx = RunCtx {
+                        state,
+                        opts,
+                        cancel,
+                        run_id,
+                        bars,
+                    };
+                    run_one(loaded, job, dest, &ctx).await
+                }
                 None => JobReport::empty("", Status::Failed),
             }
         }
@@ -186,10 +195,17 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     };
     let skip = |i: usize, reason: String| {
         let job = jobs[i];
-        async move { skip_one(job, reason, opts, run_id).await }.boxed_local()
+        async move {
+            bars.count(crate::progress::Outcome::Skipped);
+            skip_one(job, reason, opts, run_id).await
+        }
+        .boxed_local()
     };
     let mut reports =
         schedule::drive(&waits, &ids, opts.parallelism, !opts.dry_run, start, skip).await;
+    for r in &mut reports {
+        r.run_id = Some(run_id.to_string());
+    }
     if opts.dry_run {
         for (i, r) in reports.iter_mut().enumerate() {
             r.stage = stages.get(i).copied();
@@ -219,25 +235,30 @@ fn open_destination(loaded: &Loaded, job: &Job) -> Result<Arc<Destination>, Stri
         .map_err(|e| e.to_string())
 }
 
+/// What every job of a run shares.
+struct RunCtx<'a> {
+    state: &'a Arc<StateStore>,
+    opts: &'a RunOptions,
+    cancel: &'a Arc<AtomicBool>,
+    run_id: &'a str,
+    bars: &'a crate::progress::RunProgress,
+}
+
 async fn run_one(
     loaded: &Loaded,
     job: &Job,
     dest: Result<Arc<Destination>, String>,
-    state: &Arc<StateStore>,
-    opts: &RunOptions,
-    cancel: &Arc<AtomicBool>,
-    run_id: &str,
+    run: &RunCtx<'_>,
 ) -> JobReport {
+    let RunCtx {
+        state,
+        opts,
+        cancel,
+        run_id,
+        bars,
+    } = *run;
     let start_time = Utc::now();
-    let progress = crate::logging::progress().add(ProgressBar::no_length());
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{prefix:.bold} {spinner} {human_pos} rows  {per_sec}  {elapsed}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    progress.set_prefix(job.job_id.clone());
-    progress.enable_steady_tick(std::time::Duration::from_millis(200));
+    let progress = bars.start_job(&job.job_id);
     tracing::info!(
         "{}: started ({} {} from {} `{}`)",
         job.job_id,
@@ -250,13 +271,11 @@ async fn run_one(
         (Ok(d), false) => match lease::take(job, d, &opts.worker, run_id).await {
             Ok(lease::Taken::Mine(l)) => Some(Arc::new(l)),
             Ok(lease::Taken::Busy(doc)) => {
-                progress.finish_and_clear();
-                crate::logging::progress().remove(&progress);
+                bars.finish_job(&progress, crate::progress::Outcome::Skipped);
                 return lease::skip_held(job, &doc, dest, opts, run_id, start_time).await;
             }
             Err(message) => {
-                progress.finish_and_clear();
-                crate::logging::progress().remove(&progress);
+                bars.finish_job(&progress, crate::progress::Outcome::Failed);
                 let mut r = JobReport::empty(&job.job_id, Status::Failed);
                 r.error = Some(message);
                 tracing::error!(
@@ -296,8 +315,14 @@ async fn run_one(
         report.lease_seconds = Some(l.release().await.as_secs_f64());
     }
     report.worker = Some(opts.worker.worker_id.clone());
-    progress.finish_and_clear();
-    crate::logging::progress().remove(&progress);
+    bars.finish_job(
+        &progress,
+        match report.status {
+            Status::Failed => crate::progress::Outcome::Failed,
+            Status::Skipped => crate::progress::Outcome::Skipped,
+            Status::Success => crate::progress::Outcome::Done,
+        },
+    );
     match report.status {
         Status::Failed => tracing::error!(
             "{}: FAILED: {}",

@@ -33,6 +33,8 @@ pub struct JobPlan {
     pub empty: bool,
     /// Set when the previous keys were hashed over other columns or types (schema drift).
     pub boundary_match: Option<Vec<MatchColumn>>,
+    /// The cursor's lowest value in the whole relation (incremental), for the row estimate.
+    pub lowest: Option<CursorValue>,
 }
 
 /// Why a job could not be planned.
@@ -139,7 +141,7 @@ pub(super) async fn plan(
     let rel = Relation::of(job);
     let Described { schema, mut native } = source.describe(&rel).await?;
     let mut previous_keys = HashSet::new();
-    let (mut window, mut kind, mut empty) = (None, None, false);
+    let (mut window, mut kind, mut empty, mut lowest) = (None, None, false, None);
     if job.load_type == LoadType::Incremental {
         let column = job.watermark_column.clone().unwrap_or_default();
         let idx = column_index(&schema, &column)?;
@@ -189,7 +191,8 @@ pub(super) async fn plan(
             .window_bounds(&mut native, &rel, &column, k, lo.as_ref())
             .await?
         {
-            Some((_, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
+            Some((min, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
+                lowest = Some(min);
                 window = Some(Window { column, lo, hi })
             }
             _ => empty = true,
@@ -209,6 +212,7 @@ pub(super) async fn plan(
         previous_keys,
         empty,
         boundary_match: None,
+        lowest,
     })
 }
 

@@ -62,6 +62,9 @@ pub struct JobReport {
     /// Dry run: the runtime variables the job's cells use, with their values.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub variables: std::collections::BTreeMap<String, String>,
+    /// The run this job belonged to (for notifications; the audit has it too).
+    #[serde(skip)]
+    pub run_id: Option<String>,
 }
 
 impl JobReport {
@@ -87,6 +90,7 @@ impl JobReport {
             stage: None,
             depends_on: Vec::new(),
             variables: Default::default(),
+            run_id: None,
         }
     }
 }

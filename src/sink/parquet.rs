@@ -186,6 +186,14 @@ impl ChunkWriter {
         &self.done
     }
 
+    /// Bytes of the finished files and of the open one (encoded so far, estimated).
+    pub fn bytes_so_far(&self) -> u64 {
+        let open = self.current.as_ref().map_or(0, |f| {
+            f.writer.bytes_written() as u64 + f.writer.in_progress_size() as u64
+        });
+        self.done.iter().map(|f| f.bytes).sum::<u64>() + open
+    }
+
     /// Append a batch; rolls over to a new file once the current one reaches the threshold.
     pub async fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
         if batch.num_rows() == 0 {

@@ -205,7 +205,10 @@ pub fn parse(
             ("variables", Value::Table(t)) => {
                 secrets.variables = variables(&mut ctx, t);
             }
-            ("sources" | "destinations" | "variables", v) => {
+            ("notifications", Value::Table(t)) => {
+                secrets.notifications = super::notify::parse(&mut ctx, t);
+            }
+            ("sources" | "destinations" | "variables" | "notifications", v) => {
                 ctx.error(
                     &top,
                     &top,
@@ -217,7 +220,10 @@ pub fn parse(
                 &top,
                 &top,
                 format!("unknown top-level table `{top}`"),
-                suggest(&top, &["sources", "destinations", "variables"]),
+                suggest(
+                    &top,
+                    &["sources", "destinations", "variables", "notifications"],
+                ),
             ),
         }
     }
@@ -281,6 +287,9 @@ impl Ctx {
     }
     pub(super) fn error(&mut self, key: &str, col: &str, message: String) {
         self.push(Severity::Error, key, col, message, None);
+    }
+    pub(super) fn issue_count(&self) -> usize {
+        self.issues.len()
     }
 }
 
