@@ -79,17 +79,9 @@ pub fn human_rate(r: f64) -> String {
 
 /// Bytes in binary units: `512 B`, `48 MiB`, `1.2 GiB`.
 pub fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 || v >= 10.0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
+    match crate::run::summary::scaled(b) {
+        (v, unit) if unit == "B" || v >= 10.0 => format!("{v:.0} {unit}"),
+        (v, unit) => format!("{v:.1} {unit}"),
     }
 }
 

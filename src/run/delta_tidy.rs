@@ -47,14 +47,5 @@ pub(super) async fn tidy(
             job.job_id
         ),
     }
-    let owns = |name: &str| leftovers.owns_staging(name);
-    let staging =
-        ctx.destination
-            .remove_staging(&job.target_container, layout.prefix().as_ref(), &owns);
-    if staging > 0 {
-        tracing::info!(
-            "{}: removed {staging} unfinished upload files of killed runs",
-            job.job_id
-        );
-    }
+    super::tidy::remove_staging(job, ctx, layout, &|name| leftovers.owns_staging(name));
 }

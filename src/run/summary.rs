@@ -170,6 +170,14 @@ pub fn render_json(reports: &[JobReport]) -> String {
 
 /// Bytes for people: `512 B`, `1.7 KiB`, `3.2 MiB`, …
 pub(crate) fn human_bytes(b: u64) -> String {
+    match scaled(b) {
+        (_, "B") => format!("{b} B"),
+        (v, unit) => format!("{v:.1} {unit}"),
+    }
+}
+
+/// `b` in the largest binary unit (B, KiB, … TiB) that keeps the value at least 1.
+pub(crate) fn scaled(b: u64) -> (f64, &'static str) {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = b as f64;
     let mut u = 0;
@@ -177,11 +185,7 @@ pub(crate) fn human_bytes(b: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    (v, UNITS[u])
 }
 
 #[cfg(test)]

@@ -49,9 +49,20 @@ pub(super) async fn tidy(
         Err(e) => tracing::warn!("{}: could not remove earlier files: {e}", job.job_id),
     }
     let owns = |name: &str| owns_staging(layout, &job.job_id, alone, name);
+    remove_staging(job, ctx, layout, &owns);
+}
+
+/// Remove the upload staging files of killed runs that `owns` says are the job's (a local
+/// folder destination only), and log how many.
+pub(super) fn remove_staging(
+    job: &Job,
+    ctx: &JobContext,
+    layout: &TableLayout,
+    owns: &dyn Fn(&str) -> bool,
+) {
     let staging =
         ctx.destination
-            .remove_staging(&job.target_container, layout.prefix().as_ref(), &owns);
+            .remove_staging(&job.target_container, layout.prefix().as_ref(), owns);
     if staging > 0 {
         tracing::info!(
             "{}: removed {staging} unfinished upload files of killed runs",
