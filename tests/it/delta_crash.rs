@@ -3,7 +3,7 @@
 //! by the Python readers.
 
 use super::{expected, insert, python, read, run, scratch, sqlite, table_uri};
-use crate::support::{self, HEADER, bin, code, ingest, ingest_env, job_row, text};
+use crate::support::{self, HEADER, bin, code, ingest_env, job_row, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
