@@ -120,6 +120,7 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
             worker_id: args.worker_id.unwrap_or_else(run::lease::default_worker_id),
             lease_ttl: std::time::Duration::from_secs(args.lease_seconds),
             reclaim: Vec::new(),
+            round_start: chrono::Utc::now(),
         },
     };
     let started_at = chrono::Utc::now();

@@ -21,6 +21,8 @@ pub struct WorkerOptions {
     /// Holders whose leases this worker takes at once: its own id, and the default id of the
     /// run that was killed in its state folder (found by the state folder's lock).
     pub reclaim: Vec<String>,
+    /// When this worker's run began: jobs another worker loaded since are done for this round.
+    pub round_start: chrono::DateTime<Utc>,
 }
 
 /// The default worker id: host name and process id.
@@ -48,6 +50,31 @@ pub enum Taken {
     Mine(JobLease),
     /// A live worker holds it: skip the job.
     Busy(LeaseDoc),
+    /// Another worker loaded the job since this run began: skip it, it is done for this round.
+    Done(LeaseDoc),
+}
+
+impl Taken {
+    /// Why the job is skipped; `None` when this worker holds the lease.
+    pub fn skip_reason(&self) -> Option<String> {
+        let at = |t: &chrono::DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        match self {
+            Taken::Mine(_) => None,
+            Taken::Busy(doc) => Some(format!(
+                "worker {} holds its lease since {} (run {}, expires {})",
+                doc.holder,
+                at(&doc.acquired_at),
+                doc.run_id,
+                at(&doc.expires_at)
+            )),
+            Taken::Done(doc) => Some(format!(
+                "worker {} loaded it since this run began (run {}, finished {})",
+                doc.holder,
+                doc.run_id,
+                doc.released_at.as_ref().map(at).unwrap_or_default()
+            )),
+        }
+    }
 }
 
 fn add(spent: &Mutex<Duration>, d: Duration) {
@@ -78,6 +105,7 @@ pub async fn take(
         run_id,
         ttl: worker.lease_ttl,
         reclaim: &worker.reclaim,
+        since: Some(worker.round_start),
     };
     let folder = lease::lease_folder(layout.prefix(), &job.job_id);
     let lease = match lease::acquire(store, folder, &claim)
@@ -85,6 +113,7 @@ pub async fn take(
         .map_err(|e| e.to_string())?
     {
         Acquired::Held(doc) => return Ok(Taken::Busy(doc)),
+        Acquired::Done(doc) => return Ok(Taken::Done(doc)),
         Acquired::Taken(l) => *l,
     };
     if let Some(old) = &lease.took_over {
@@ -186,15 +215,16 @@ impl JobLease {
         result
     }
 
-    /// Stop renewing and release; returns the time spent on lease calls for this job.
-    pub async fn release(self) -> Duration {
+    /// Stop renewing and release, saying whether the job `succeeded`; returns the time spent
+    /// on lease calls for this job.
+    pub async fn release(self, succeeded: bool) -> Duration {
         let job_id = &self.job_id;
         let _ = self.stop.send(true);
         let _ = self.task.await;
         let taken = self.lease.lock().await.take();
         if let Some(l) = taken {
             let started = Instant::now();
-            if let Err(e) = l.release().await {
+            if let Err(e) = l.release(succeeded).await {
                 tracing::warn!("{job_id}: could not release the lease (it lapses by itself): {e}");
             }
             add(&self.spent, started.elapsed());
@@ -214,23 +244,16 @@ impl super::job::JobContext {
     }
 }
 
-/// A job whose lease a live worker holds: SKIPPED (not a failure), logged and audited, also
-/// in the lake.
-pub(super) async fn skip_held(
+/// A job whose lease a live worker holds, or that another worker loaded in this round:
+/// SKIPPED (not a failure) for `reason`, logged and audited, also in the lake.
+pub(super) async fn skip(
     job: &Job,
-    doc: &crate::table::lease::LeaseDoc,
+    reason: String,
     dest: Result<Arc<Destination>, String>,
     opts: &super::RunOptions,
     run_id: &str,
     start_time: chrono::DateTime<Utc>,
 ) -> JobReport {
-    let reason = format!(
-        "worker {} holds its lease since {} (run {}, expires {})",
-        doc.holder,
-        doc.acquired_at.format("%Y-%m-%dT%H:%M:%SZ"),
-        doc.run_id,
-        doc.expires_at.format("%Y-%m-%dT%H:%M:%SZ")
-    );
     tracing::info!("{}: SKIPPED: {reason}", job.job_id);
     let mut report = JobReport::empty(&job.job_id, Status::Skipped);
     report.reason = Some(reason);

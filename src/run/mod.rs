@@ -270,9 +270,10 @@ async fn run_one(
     let job_lease = match (&dest, opts.dry_run) {
         (Ok(d), false) => match lease::take(job, d, &opts.worker, run_id).await {
             Ok(lease::Taken::Mine(l)) => Some(Arc::new(l)),
-            Ok(lease::Taken::Busy(doc)) => {
+            Ok(other) => {
                 bars.finish_job(&progress, crate::progress::Outcome::Skipped);
-                return lease::skip_held(job, &doc, dest, opts, run_id, start_time).await;
+                let reason = other.skip_reason().unwrap_or_default();
+                return lease::skip(job, reason, dest, opts, run_id, start_time).await;
             }
             Err(message) => {
                 bars.finish_job(&progress, crate::progress::Outcome::Failed);
@@ -312,7 +313,8 @@ async fn run_one(
         }
     };
     if let Some(l) = job_lease.and_then(Arc::into_inner) {
-        report.lease_seconds = Some(l.release().await.as_secs_f64());
+        let succeeded = report.status != Status::Failed;
+        report.lease_seconds = Some(l.release(succeeded).await.as_secs_f64());
     }
     report.worker = Some(opts.worker.worker_id.clone());
     bars.finish_job(

@@ -48,6 +48,9 @@ pub struct LeaseDoc {
     /// When the holder released it (the job ended).
     #[serde(default)]
     pub released_at: Option<DateTime<Utc>>,
+    /// Whether the holder's job succeeded, written on release.
+    #[serde(default)]
+    pub succeeded: Option<bool>,
 }
 
 impl LeaseDoc {
@@ -103,6 +106,8 @@ pub enum Acquired {
     Taken(Box<Lease>),
     /// A live worker holds it: the job is skipped.
     Held(LeaseDoc),
+    /// Another worker loaded the job successfully since `claim.since`: done for this round.
+    Done(LeaseDoc),
 }
 
 /// A lease this worker holds.
@@ -214,6 +219,9 @@ pub struct Claim<'a> {
     /// Holders whose live leases this worker may take at once: itself (a worker id is one
     /// process at a time) and the run that died in its state folder.
     pub reclaim: &'a [String],
+    /// When this worker's run began: a job another worker released with success after it is
+    /// done for this round, so N copies started together do not load it N times.
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// Take the job's lease when it is free (none, released or expired) or held by a holder in
@@ -225,6 +233,16 @@ pub async fn acquire(
 ) -> Result<Acquired, LeaseError> {
     let now = Utc::now();
     let previous = current(store.as_ref(), &folder).await?;
+    if let Some(doc) = &previous
+        && doc.holder != claim.holder
+        && doc.succeeded == Some(true)
+        && doc
+            .released_at
+            .zip(claim.since)
+            .is_some_and(|(r, s)| r >= s)
+    {
+        return Ok(Acquired::Done(doc.clone()));
+    }
     let generation = match &previous {
         Some(doc) if !doc.is_free(now) && !claim.reclaim.contains(&doc.holder) => {
             return Ok(Acquired::Held(doc.clone()));
@@ -242,6 +260,7 @@ pub async fn acquire(
         renewed_at: now,
         expires_at: now + claim.ttl,
         released_at: None,
+        succeeded: None,
     };
     let path = generation_path(&folder, generation);
     let created = store
@@ -400,10 +419,12 @@ impl Lease {
 
     /// Mark the lease released (the job ended). Only this worker writes its generation, so a
     /// release after a takeover only marks a generation that is no longer the newest.
-    pub async fn release(mut self) -> Result<(), LeaseError> {
+    /// `succeeded`: whether the job committed (or had nothing to load).
+    pub async fn release(mut self, succeeded: bool) -> Result<(), LeaseError> {
         let now = Utc::now();
         let mut done = self.doc.clone();
         done.released_at = Some(now);
+        done.succeeded = Some(succeeded);
         done.expires_at = now.min(done.expires_at);
         match self.write(&done).await {
             Ok(()) | Err(LeaseError::Lost { .. }) => Ok(()),

@@ -9,6 +9,7 @@ fn claim<'a>(holder: &'a str, ttl: Duration) -> Claim<'a> {
         run_id: "run-1",
         ttl,
         reclaim: &[],
+        since: None,
     }
 }
 
@@ -30,13 +31,16 @@ fn stores() -> Vec<(Arc<dyn ObjectStore>, Option<tempfile::TempDir>)> {
 fn taken(a: Acquired) -> Lease {
     match a {
         Acquired::Taken(l) => *l,
-        Acquired::Held(d) => panic!("expected to take the lease, held by {d:?}"),
+        Acquired::Held(d) | Acquired::Done(d) => {
+            panic!("expected to take the lease, held or done by {d:?}")
+        }
     }
 }
 
 fn held(a: Acquired) -> LeaseDoc {
     match a {
         Acquired::Held(d) => d,
+        Acquired::Done(d) => panic!("expected a held lease, done by {d:?}"),
         Acquired::Taken(l) => panic!("expected a held lease, took {:?}", l.doc()),
     }
 }
@@ -62,7 +66,7 @@ async fn a_live_lease_is_held_and_a_released_one_is_taken() {
         assert!(h.expires_at > Utc::now());
         let mut a = a;
         a.renew().await.unwrap();
-        a.release().await.unwrap();
+        a.release(true).await.unwrap();
         let released = current(store.as_ref(), &folder()).await.unwrap().unwrap();
         assert!(released.released_at.is_some() && released.is_free(Utc::now()));
         let b = taken(
@@ -106,7 +110,7 @@ async fn an_expired_lease_is_taken_over_and_its_holder_loses_it() {
         let err = a.renew().await.unwrap_err();
         assert!(matches!(err, LeaseError::Lost { .. }), "{err}");
         // Releasing a lost lease leaves the new holder's generation alone.
-        a.release().await.unwrap();
+        a.release(true).await.unwrap();
         let now = current(store.as_ref(), &folder()).await.unwrap().unwrap();
         assert_eq!((now.holder.as_str(), now.released_at), ("w2", None));
     }
@@ -177,7 +181,7 @@ async fn of_many_racing_workers_exactly_one_takes_the_lease() {
             .iter()
             .filter_map(|r| match r {
                 Acquired::Taken(l) => Some(l.as_ref()),
-                Acquired::Held(_) => None,
+                Acquired::Held(_) | Acquired::Done(_) => None,
             })
             .collect();
         assert_eq!(winners.len(), 1, "{results:?}");
@@ -200,7 +204,7 @@ async fn old_generations_are_removed_and_numbers_never_reused() {
                     .unwrap(),
             );
             assert_eq!(l.doc().generation, i + 1);
-            l.release().await.unwrap();
+            l.release(true).await.unwrap();
         }
         assert_eq!(
             generations(store.as_ref(), &folder()).await.unwrap(),
@@ -250,4 +254,44 @@ async fn a_worker_reclaims_at_once_a_live_lease_of_its_own_id_or_of_a_dead_run()
     let l = taken(acquire(store.clone(), folder(), &again).await.unwrap());
     assert_eq!(l.doc().generation, 2);
     assert_eq!(l.took_over.map(|d| d.holder), Some("w1".to_string()));
+}
+
+/// N copies started together: a job another worker loaded since this worker's run began is
+/// done for this round; one it failed, or loaded before the run began, is taken again.
+#[tokio::test]
+async fn a_job_another_worker_loaded_in_this_round_is_done_not_taken_again() {
+    for (store, _dir) in stores() {
+        let round = Utc::now();
+        let this_round = Claim {
+            since: Some(round),
+            ..claim("w2", HOUR)
+        };
+        let a = taken(
+            acquire(store.clone(), folder(), &claim("w1", HOUR))
+                .await
+                .unwrap(),
+        );
+        a.release(true).await.unwrap();
+        match acquire(store.clone(), folder(), &this_round).await.unwrap() {
+            Acquired::Done(d) => assert_eq!((d.holder.as_str(), d.succeeded), ("w1", Some(true))),
+            other => panic!("expected done in this round, got {other:?}"),
+        }
+        // A later round (it began after that release) loads the job again.
+        let later = Claim {
+            since: Some(Utc::now()),
+            ..claim("w2", HOUR)
+        };
+        let b = taken(acquire(store.clone(), folder(), &later).await.unwrap());
+        // A failed load is retried by the next worker of the same round.
+        b.release(false).await.unwrap();
+        let c = taken(acquire(store.clone(), folder(), &this_round).await.unwrap());
+        assert_eq!(c.doc().holder, "w2");
+        // The worker that loaded it may take it again (its own id is not "another worker").
+        c.release(true).await.unwrap();
+        let own = Claim {
+            since: Some(round),
+            ..claim("w2", HOUR)
+        };
+        taken(acquire(store.clone(), folder(), &own).await.unwrap());
+    }
 }
