@@ -1,7 +1,7 @@
 //! Delta file statistics (min/max per column in the `add` actions) and the `schema_change`
 //! policy on Delta tables, read back by the Python deltalake, polars and pyarrow.
 
-use super::{expected, insert, python, read, scratch, sqlite, table_uri};
+use super::{expected, insert, python, read, run, scratch, sqlite, table_uri};
 use crate::support::{self, HEADER, code, ingest, job_row, text};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -32,13 +32,6 @@ fn stats(py: &Path, uri: &str) -> Value {
         .expect("python runs");
     assert!(out.status.success(), "reader failed: {}", text(&out));
     serde_json::from_slice(&out.stdout).expect("reader JSON")
-}
-
-fn run(p: &Path) -> Value {
-    let out = ingest(p, &["run", "--config", "jobs.xlsx", "--output", "json"]);
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
-    summary[0].clone()
 }
 
 #[test]
