@@ -34,7 +34,7 @@
 # The orders table: id bigint (primary key), customer_id, product_id, quantity int, status text,
 # amount decimal(18,4), discount double (a third NULL), note varchar(200) (a quarter NULL),
 # created_at timestamp without zone, updated_at timestamp with zone, order_date date, paid bool,
-# order_uuid uuid.
+# order_uuid uuid (in MariaDB/MySQL: md5-derived, made a valid version-4 UUID).
 
 bench_init() {
   HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -196,7 +196,9 @@ SQL
     if ! mariadb "${MARIADB_ARGS[@]}" -Nse "SELECT 1 FROM $seq LIMIT 1" >/dev/null 2>&1; then
       seq="(WITH RECURSIVE s(seq) AS (SELECT $from UNION ALL SELECT seq + 1 FROM s
              WHERE seq < $to) SELECT seq FROM s) AS s"
-      pre="SET SESSION cte_max_recursion_depth = 1000000;"
+      pre="SET SESSION max_recursive_iterations = 1000000;" # MariaDB
+      mariadb "${MARIADB_ARGS[@]}" -Nse "SELECT @@cte_max_recursion_depth" >/dev/null 2>&1 &&
+        pre="SET SESSION cte_max_recursion_depth = 1000000;" # MySQL
     fi
     mariadb "${MARIADB_ARGS[@]}" <<SQL
 SET SESSION time_zone = '+00:00';
@@ -214,10 +216,14 @@ SELECT seq,
        TIMESTAMP '2020-01-01 00:00:00' + INTERVAL (seq * 2) SECOND,
        DATE '2020-01-01' + INTERVAL (seq DIV 5000) DAY,
        seq % 2 = 0,
-       INSERT(INSERT(INSERT(INSERT(MD5(seq), 21, 0, '-'), 17, 0, '-'), 13, 0, '-'), 9, 0, '-')
+       CONCAT(SUBSTR(MD5(seq), 1, 8), '-', SUBSTR(MD5(seq), 9, 4), '-4', SUBSTR(MD5(seq), 14, 3),
+              '-', LOWER(HEX(8 | (CONV(SUBSTR(MD5(seq), 17, 1), 16, 10) & 3))),
+              SUBSTR(MD5(seq), 18, 3), '-', SUBSTR(MD5(seq), 21, 12))
 FROM $seq;
 SQL
   done
+  have=$(mariadb "${MARIADB_ARGS[@]}" -Nse "SELECT COUNT(*) FROM $table")
+  [ "$have" = "$rows" ] || { echo "$table has $have rows, not $rows" >&2; exit 1; }
   mariadb "${MARIADB_ARGS[@]}" -e "ANALYZE TABLE $table" >/dev/null
 }
 
