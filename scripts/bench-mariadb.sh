@@ -11,6 +11,10 @@
 #        RUNS            (default 3)
 #        BENCH_VENV      (default target/bench-venv: a virtualenv made on first use, with pip's
 #                         connectorx and pyarrow; BENCH_CONNECTORX=0 leaves ConnectorX out)
+#        BENCH_PERF=1    after the timed runs, profile one more parallelism-1 run with `perf
+#                        record` (client side only) and print where its CPU went, by part
+#                        (driver, decoding, Arrow, Parquet, compression, allocator, TLS, runtime);
+#                        the full report is kept as target/bench-mariadb-perf.txt
 # Needs: the `mariadb` client (Debian: mariadb-client), python3 with venv and pip (to reach
 #        PyPI once), GNU time at /usr/bin/time (Debian/Ubuntu: `apt-get install time`).
 set -euo pipefail
@@ -85,6 +89,34 @@ contenders+=('ingest_p1=`ingest run`, parallelism 1' 'ingest_p2=`ingest run`, pa
 if [ "$CONNECTORX" = 1 ]; then
   cx_version=$("$VENV/bin/python" -c "import connectorx; print(connectorx.__version__)")
   contenders+=("connectorx=ConnectorX $cx_version + pyarrow (snappy)")
+fi
+
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+  command -v perf > /dev/null || { echo "perf is missing (Debian: linux-perf)" >&2; exit 1; }
+  bench_fresh
+  perf record -q -F 999 -o "$WORK/perf.data" -- \
+    "$BIN" run --config p1.xlsx --secrets secrets.toml > "$WORK/perf.log" 2>&1
+  perf report -i "$WORK/perf.data" --no-children --sort symbol --stdio 2> /dev/null \
+    > "$HERE/target/bench-mariadb-perf.txt"
+  echo
+  echo "where ingest's CPU went (parallelism 1, perf samples by part; full report: target/bench-mariadb-perf.txt)"
+  awk '/^ *[0-9.]+%/ {
+      share = $1 + 0; sym = $0
+      if (sym ~ /sqlx/) part = "driver (sqlx: packets, row objects, streams)"
+      else if (sym ~ /ingest::source/) part = "decoding into Arrow builders (ingest::source)"
+      else if (sym ~ /arrow/) part = "Arrow arrays and buffers"
+      else if (sym ~ /zstd|ZSTD|snap/) part = "compression"
+      else if (sym ~ /parquet/) part = "Parquet encoding"
+      else if (sym ~ /ahash|hashbrown/) part = "hashing (Parquet dictionaries)"
+      else if (sym ~ /malloc|free|realloc|_int_|cfree|mem(cpy|move|set)/) part = "allocator and memcpy (libc)"
+      else if (sym ~ /rustls|aws_lc|ring::/) part = "TLS"
+      else if (sym ~ /tokio|mio|futures|epoll/) part = "async runtime"
+      else if (sym ~ /\[k\]/) part = "kernel (socket reads, page faults)"
+      else part = "other (generic code not inlined, start-up)"
+      sum[part] += share
+    }
+    END { for (p in sum) printf "| %s | %.1f %% |\n", p, sum[p] }' "$HERE/target/bench-mariadb-perf.txt" |
+    sort -t'|' -k3 -rn | { echo "| part | share of samples |"; echo "|---|---|"; cat; }
 fi
 
 echo
