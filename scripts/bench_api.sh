@@ -78,10 +78,9 @@ for _ in $(seq 1 "$RUNS"); do
   bench_measure -o ingest.json ingest "$BIN" run --config jobs.xlsx --secrets secrets.toml --output json
   bench_check_rows ingest.json "$RECORDS"
 done
-bytes=$(du -sb "$WORK/out" | awk '{print $1}')
 
 echo
 echo "records: $RECORDS in pages of $PAGE   runs: $RUNS (medians)   $(bench_machine)"
-echo "binary: $BIN   parquet: $(awk -v b="$bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }')"
+echo "binary: $BIN   parquet: $(bench_size_mib "$WORK/out") MiB"
 echo
 bench_table ingest "$RECORDS" 'ingest=`ingest run`, paged JSON API (offset)'

@@ -26,6 +26,7 @@
 #   bench_check_rows FILE ROWS     stop unless the JSON report of `ingest run --output json` in
 #                                  FILE counts ROWS rows in all
 #   bench_median LABEL FIELD       the median of a field of LABEL's runs (1 wall, 2 RSS, 3 CPU)
+#   bench_size_mib PATH            the size of a file or folder, in MiB (one decimal)
 #   bench_machine                  one line: cores, memory, load average
 #   bench_table BASE ROWS LABEL=NAME...
 #                                  a markdown table of the medians of each LABEL, named NAME:
@@ -259,6 +260,10 @@ bench_check_rows() {
 bench_median() {
   awk -v f="$2" '{ print $f }' "$WORK/$1.runs" | sort -g |
     awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+bench_size_mib() {
+  du -sb "$1" | awk '{ printf "%.1f\n", $1 / 1048576 }'
 }
 
 bench_machine() {
