@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
 # Benchmark: a paged JSON API → Parquet with `ingest run`. A local HTTP server (Python standard
 # library, pages rendered before the clock starts) serves RECORDS records in pages of PAGE with
-# offset pagination; the script reports ingest's wall time, records/s and peak RSS.
+# offset pagination; `ingest run` loads them RUNS times and the script prints the medians of
+# its wall time, records/s, peak RSS and CPU.
 #
 # Usage: scripts/bench_api.sh [RECORDS] [PAGE]     (default 1000000 1000)
 # Env:   INGEST_BIN   (default: $CARGO_TARGET_DIR/release/ingest or target/release/ingest;
 #                      build it first with `cargo build --release`)
+#        RUNS         (default 3)
 # Needs: python3 (standard library only), GNU time at /usr/bin/time (`apt-get install time`).
 set -euo pipefail
+source "$(dirname "$0")/bench_common.sh"
 
 RECORDS="${1:-1000000}"
 PAGE="${2:-1000}"
-HERE="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="${INGEST_BIN:-${CARGO_TARGET_DIR:-$HERE/target}/release/ingest}"
+RUNS="${RUNS:-3}"
 
-[ -x "$BIN" ] || { echo "ingest binary not found at $BIN (cargo build --release)"; exit 1; }
-BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
-[ -x /usr/bin/time ] || { echo "GNU time missing: apt-get install time"; exit 1; }
-
-WORK="$(mktemp -d)"
+bench_init
+bench_need_time
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
+bench_at_exit '[ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null'
 
 # The server: every page rendered once up front, then served from memory.
 python3 - "$RECORDS" "$PAGE" "$WORK/port" > "$WORK/server.log" 2>&1 <<'PY' &
@@ -61,31 +59,9 @@ for _ in $(seq 1 600); do [ -s "$WORK/port" ] && break; sleep 0.5; done
 [ -s "$WORK/port" ] || { echo "the server did not start:"; cat "$WORK/server.log"; exit 1; }
 PORT="$(cat "$WORK/port")"
 
-# Workbook (xlsx written with the Python standard library) and secrets.
-python3 - "$WORK" <<'PY'
-import sys, zipfile
-from xml.sax.saxutils import escape
-work = sys.argv[1]
-rows = [["job_id", "source_type", "source_name", "load_type", "enabled", "target_container",
-         "target_folder_path", "destination", "api_endpoint", "pagination_type"],
-        ["bench_api", "API", "bench", "FULL", "Y", "raw", "bench", "output", "orders", "offset"]]
-cells = "".join(
-    f'<row r="{r}">' + "".join(
-        f'<c r="{chr(65 + c)}{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
-        for c, v in enumerate(row)) + "</row>"
-    for r, row in enumerate(rows, 1))
-ns = "http://schemas.openxmlformats.org"
-parts = {
- "[Content_Types].xml": f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
- "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
- "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="SourceConfig" sheetId="1" r:id="rId1"/></sheets></workbook>',
- "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
- "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>',
-}
-with zipfile.ZipFile(f"{work}/jobs.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
-    for name, text in parts.items():
-        z.writestr(name, text)
-PY
+bench_workbook "$WORK/jobs.xlsx" \
+  "job_id|source_type|source_name|load_type|enabled|target_container|target_folder_path|destination|api_endpoint|pagination_type" \
+  "bench_api|API|bench|FULL|Y|raw|bench|output|orders|offset"
 cat > "$WORK/secrets.toml" <<TOML
 [sources.bench]
 type = "api"
@@ -97,15 +73,14 @@ path = "out"
 TOML
 
 cd "$WORK"
-/usr/bin/time -v -o "$WORK/ingest.time" "$BIN" run --config jobs.xlsx --secrets secrets.toml \
-  --output json > "$WORK/ingest.json" 2> "$WORK/ingest.log" || {
-  echo "ingest failed:"; cat "$WORK/ingest.log" "$WORK/ingest.json"; exit 1; }
-wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/ingest.time" |
-       awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/ingest.time")
-rows=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["rows"])' "$WORK/ingest.json")
-[ "$rows" = "$RECORDS" ] || { echo "loaded $rows records, expected $RECORDS"; cat "$WORK/ingest.json"; exit 1; }
-bytes=$(du -sb "$WORK/out" | awk '{print $1}')
-echo "records: $RECORDS in pages of $PAGE   machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)   binary: $BIN"
-awk -v w="$wall" -v k="$rss" -v n="$RECORDS" -v b="$bytes" \
-  'BEGIN { printf "wall %.2f s   %.0f records/s   peak RSS %.1f MiB   parquet %.1f MiB\n", w, n / w, k / 1024, b / 1048576 }'
+for _ in $(seq 1 "$RUNS"); do
+  bench_fresh
+  bench_measure -o ingest.json ingest "$BIN" run --config jobs.xlsx --secrets secrets.toml --output json
+  bench_check_rows ingest.json "$RECORDS"
+done
+
+echo
+echo "records: $RECORDS in pages of $PAGE   runs: $RUNS (medians)   $(bench_machine)"
+echo "binary: $BIN   parquet: $(bench_size_mib "$WORK/out") MiB"
+echo
+bench_table ingest "$RECORDS" 'ingest=`ingest run`, paged JSON API (offset)'

@@ -7,24 +7,17 @@
 # Env:   BENCH_PG_URL  (default postgres://postgres@127.0.0.1:5432/test)
 #        INGEST_BIN    (default: $CARGO_TARGET_DIR/release/ingest or target/release/ingest)
 #        AZURITE_PORT  (default 10000; start it with scripts/azurite.sh start)
-# Needs: psql, python3 with openpyxl (scripts/pyenv.sh makes .venv; PYTHON overrides).
+# Needs: psql, python3 (standard library only).
 set -euo pipefail
+source "$(dirname "$0")/bench_common.sh"
 
 ROWS="${1:-200000}"
 URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
-HERE="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="${INGEST_BIN:-${CARGO_TARGET_DIR:-$HERE/target}/release/ingest}"
-PY="${PYTHON:-$HERE/.venv/bin/python}"
 PORT="${AZURITE_PORT:-10000}"
 JOBS=12
 SCHEMA="bench_workers"
 
-[ -x "$BIN" ] || { echo "ingest binary not found at $BIN (cargo build --release)"; exit 1; }
-BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
-"$PY" -c "import openpyxl" 2>/dev/null || { echo "$PY cannot import openpyxl (scripts/pyenv.sh)"; exit 1; }
-
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+bench_init
 
 echo "creating $JOBS tables of $ROWS rows in schema $SCHEMA ..."
 {
@@ -51,18 +44,11 @@ TOML
 
 # One workbook per round, each into a container of its own.
 workbook() {
-  "$PY" - "$WORK/jobs-$1.xlsx" "$1" "$JOBS" "$SCHEMA" <<'PY'
-import sys, openpyxl
-path, container, jobs, schema = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-wb = openpyxl.Workbook(); ws = wb.active; ws.title = "SourceConfig"
-ws.append(["job_id", "source_type", "source_name", "schema_name", "table_name", "load_type",
-           "enabled", "target_container", "target_folder_path", "watermark_column",
-           "primary_key", "destination"])
-for i in range(1, jobs + 1):
-    ws.append([f"t{i}", "postgresql", "pg", schema, f"t{i}", "INCREMENTAL", "Y", container,
-               "bench", "updated_at", "id", "lake"])
-wb.save(path)
-PY
+  local rows=("job_id|source_type|source_name|schema_name|table_name|load_type|enabled|target_container|target_folder_path|watermark_column|primary_key|destination")
+  for i in $(seq 1 $JOBS); do
+    rows+=("t$i|postgresql|pg|$SCHEMA|t$i|INCREMENTAL|Y|$1|bench|updated_at|id|lake")
+  done
+  bench_workbook "$WORK/jobs-$1.xlsx" "${rows[@]}"
 }
 
 printf '\n%-8s %10s %12s %14s %14s %10s\n' workers seconds jobs/min "job seconds" "lease seconds" "lease %"
@@ -79,7 +65,7 @@ for n in 1 2 3; do
   done
   for p in "${pids[@]}"; do wait "$p" || { echo "a worker failed; see $WORK"; trap - EXIT; exit 1; }; done
   end=$(date +%s.%N)
-  "$PY" - "$WORK" "$n" "$start" "$end" "$JOBS" <<'PY'
+  python3 - "$WORK" "$n" "$start" "$end" "$JOBS" <<'PY'
 import glob, json, sys
 work, n, start, end, jobs = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 reports = [r for f in glob.glob(f"{work}/out-{n}-*.json") for r in json.load(open(f))]

@@ -10,8 +10,10 @@ use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use std::sync::Arc;
 
+mod decimal;
 mod more_types;
-pub use more_types::{MoreBuilder, parse_decimal256, parse_duration_micros, parse_timestamp_nanos};
+pub use decimal::{parse_decimal, parse_decimal256};
+pub use more_types::{MoreBuilder, parse_duration_micros, parse_timestamp_nanos};
 
 /// Default decimal type for a NUMERIC/DECIMAL column declared without precision.
 pub const DEFAULT_DECIMAL: (u8, i8) = (38, 9);
@@ -261,62 +263,6 @@ impl BatchBuilder {
         self.rows = 0;
         RecordBatch::try_new(self.schema.clone(), arrays)
     }
-}
-
-/// Parse decimal text exactly into the unscaled i128 of DECIMAL(p, s); never rounds.
-pub fn parse_decimal(text: &str, precision: u8, scale: i8) -> Result<i128, String> {
-    let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
-    let (neg, unscaled) = decimal_digits(text, precision, scale)?;
-    let v: i128 = if unscaled.is_empty() {
-        0
-    } else {
-        unscaled.parse().map_err(|_| err("too many digits"))?
-    };
-    Ok(if neg { -v } else { v })
-}
-
-/// The sign and the unscaled digits (no leading zeros) of decimal text for DECIMAL(p, s).
-fn decimal_digits(text: &str, precision: u8, scale: i8) -> Result<(bool, String), String> {
-    let err = |why: &str| format!("does not fit DECIMAL({precision},{scale}) exactly: {why}");
-    let t = text.trim();
-    let (mantissa, exp) = match t.find(['e', 'E']) {
-        Some(i) => (
-            &t[..i],
-            t[i + 1..].parse::<i32>().map_err(|_| err("not a number"))?,
-        ),
-        None => (t, 0),
-    };
-    let (neg, digits) = match mantissa.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
-    };
-    let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
-    if int_part.is_empty() && frac_part.is_empty()
-        || !int_part
-            .bytes()
-            .chain(frac_part.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(err("not a number"));
-    }
-    let all: String = format!("{int_part}{frac_part}");
-    let mut frac_digits = frac_part.len() as i64 - exp as i64;
-    let mut all = all.trim_start_matches('0').to_string();
-    // Drop trailing zeros beyond the scale: they carry no value.
-    while frac_digits > scale as i64 && all.ends_with('0') {
-        all.pop();
-        frac_digits -= 1;
-    }
-    if frac_digits > scale as i64 {
-        return Err(err("too many fractional digits"));
-    }
-    let pad = (scale as i64 - frac_digits) as usize;
-    let unscaled = format!("{all}{}", "0".repeat(pad));
-    let unscaled = unscaled.trim_start_matches('0');
-    if unscaled.len() > precision as usize {
-        return Err(err("too many digits"));
-    }
-    Ok((neg, unscaled.to_string()))
 }
 
 /// Parse `YYYY-MM-DD` into days since the Unix epoch.

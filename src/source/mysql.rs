@@ -227,7 +227,9 @@ impl MySqlSource {
             .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
         let mut wires: Option<Vec<Wire>> = None;
         let mut warned = vec![false; fields.len()];
-        let mut rows = Self::bind(&spec.query).fetch(&self.pool);
+        // One connection of our own: streaming through the pool adds a stream layer per row.
+        let mut conn = self.pool.acquire().await.map_err(|e| query_err(e, sql))?;
+        let mut rows = Self::bind(&spec.query).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await.map_err(|e| query_err(e, sql))? {
             let wires = wires.get_or_insert_with(|| {
                 row.columns()

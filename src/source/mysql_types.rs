@@ -5,7 +5,6 @@ use super::SourceError;
 use super::arrow::{Cell, ColumnBuilder, MoreBuilder};
 use crate::plan::{CursorKind, CursorValue};
 use arrow::datatypes::{DataType, TimeUnit};
-use chrono::NaiveDate;
 
 /// DECIMAL whose precision is unknown (a `source_query` column): MySQL's widest, so every value fits.
 pub const WIDEST_DECIMAL: (u8, i8) = (65, 30);
@@ -209,24 +208,47 @@ fn decode_datetime(b: &[u8]) -> Result<Value<'_>, String> {
     if year == 0 || month == 0 || day == 0 {
         return Ok(Value::ZeroDate);
     }
-    let date = NaiveDate::from_ymd_opt(year, month, day)
+    let days = days_from_civil(year, month, day)
         .ok_or_else(|| format!("is not a valid date ({year:04}-{month:02}-{day:02})"))?;
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).ok_or("epoch")?;
     if len == 4 {
-        return Ok(Value::Date((date - epoch).num_days() as i32));
+        return Ok(Value::Date(days));
     }
     let (h, m, s) = match f.get(4..7) {
-        Some(t) => (t[0] as u32, t[1] as u32, t[2] as u32),
+        Some(t) => (t[0] as i64, t[1] as i64, t[2] as i64),
         None => return Err("is a malformed datetime value".into()),
     };
     let micros = match f.get(7..11) {
-        Some(u) => u32::from_le_bytes([u[0], u[1], u[2], u[3]]),
+        Some(u) => u32::from_le_bytes([u[0], u[1], u[2], u[3]]) as i64,
         None => 0,
     };
-    let dt = date
-        .and_hms_micro_opt(h, m, s, micros)
-        .ok_or("is not a valid time of day")?;
-    Ok(Value::DateTime(dt.and_utc().timestamp_micros()))
+    if h > 23 || m > 59 || s > 59 || micros > 999_999 {
+        return Err("is not a valid time of day".into());
+    }
+    let secs = days as i64 * 86_400 + h * 3600 + m * 60 + s;
+    Ok(Value::DateTime(secs * 1_000_000 + micros))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, `None` when there is no such day
+/// (arithmetic only: this runs for every DATE and DATETIME value).
+fn days_from_civil(year: i32, month: u32, day: u32) -> Option<i32> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days_in_month {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil: years start in March, eras are 400 years.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y.rem_euclid(400);
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year as i32;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 fn decode_time(b: &[u8]) -> Result<Value<'_>, String> {

@@ -182,6 +182,24 @@ fn cursors_from_values() {
     assert!(cursor_of(Value::Float(1.0), CursorKind::Int, "f").is_err());
 }
 
+#[test]
+fn every_calendar_day_counts_as_chrono_counts_it() {
+    let epoch = chrono::NaiveDate::default();
+    for year in (1..=10_000).chain([65_535]) {
+        for month in 0..=13 {
+            for day in 0..=32 {
+                let want = chrono::NaiveDate::from_ymd_opt(year, month, day)
+                    .map(|d| (d - epoch).num_days() as i32);
+                assert_eq!(
+                    days_from_civil(year, month, day),
+                    want,
+                    "{year}-{month}-{day}"
+                );
+            }
+        }
+    }
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;
@@ -213,6 +231,30 @@ mod props {
             b.extend_from_slice(&[t.month() as u8, t.day() as u8, t.hour() as u8, t.minute() as u8, t.second() as u8]);
             b.extend_from_slice(&us.to_le_bytes());
             prop_assert_eq!(decode(Wire::DateTime, &b), Ok(Value::DateTime(t.and_utc().timestamp_micros())));
+        }
+
+        #[test]
+        fn datetime_fields_decode_as_chrono_reads_them(
+            year in 0u16..=u16::MAX, month in 0u8..14, day in 0u8..33, h in 0u8..25,
+            m in 0u8..61, s in 0u8..61, us in 0u32..1_100_000, len in 0usize..4,
+        ) {
+            let mut b = vec![[4u8, 7, 11, 8][len]];
+            b.extend_from_slice(&year.to_le_bytes());
+            b.extend_from_slice(&[month, day, h, m, s]);
+            b.extend_from_slice(&us.to_le_bytes());
+            b.truncate(1 + b[0] as usize);
+            let us = if len == 1 || len == 3 { 0 } else { us };
+            let date = chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32);
+            let want = match date {
+                _ if year == 0 || month == 0 || day == 0 => Some(Value::ZeroDate),
+                None => None,
+                Some(d) if len == 0 => Some(Value::Date((d - chrono::NaiveDate::default()).num_days() as i32)),
+                Some(_) if us > 999_999 => None,
+                Some(d) => d
+                    .and_hms_micro_opt(h as u32, m as u32, s as u32, us)
+                    .map(|t| Value::DateTime(t.and_utc().timestamp_micros())),
+            };
+            prop_assert_eq!(decode(Wire::DateTime, &b).ok(), want);
         }
 
         #[test]

@@ -3,13 +3,13 @@
 //! typed appends (`append_int`, `append_micros`, …) that
 //! sources with binary protocols use instead of going through text.
 
-use super::{Cell, ColumnBuilder, decimal_digits};
+use super::{Cell, ColumnBuilder, parse_decimal256};
 use arrow::array::{
     ArrayRef, Decimal256Builder, DurationMicrosecondBuilder, FixedSizeBinaryBuilder,
     Float32Builder, Int8Builder, Int16Builder, Int32Builder, Time64NanosecondBuilder,
     TimestampNanosecondBuilder, UInt8Builder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
-use arrow::datatypes::{DataType, TimeUnit, i256};
+use arrow::datatypes::{DataType, TimeUnit};
 use chrono::{DateTime, NaiveDateTime, NaiveTime};
 use std::sync::Arc;
 
@@ -275,19 +275,6 @@ pub fn parse_timestamp_nanos(text: &str, utc: bool) -> Result<i64, String> {
         .and_utc()
         .timestamp_nanos_opt()
         .ok_or_else(|| "is outside the nanosecond timestamp range (1677-2262)".to_string())
-}
-
-/// Parse decimal text exactly into the unscaled i256 of DECIMAL(p, s) (p up to 76); never rounds.
-pub fn parse_decimal256(text: &str, precision: u8, scale: i8) -> Result<i256, String> {
-    let (neg, digits) = decimal_digits(text, precision, scale)?;
-    let v = if digits.is_empty() {
-        i256::ZERO
-    } else {
-        i256::from_string(&digits).ok_or_else(|| {
-            format!("does not fit DECIMAL({precision},{scale}) exactly: too many digits")
-        })?
-    };
-    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Parse a signed duration `[-]H…H:MM:SS[.ffffff]` (hours may exceed 24) into microseconds.
