@@ -9,6 +9,7 @@ pub mod job;
 mod job_state;
 pub mod lake_audit;
 pub mod lease;
+pub mod lease_wait;
 pub mod maintain;
 pub mod plan;
 pub mod schedule;
@@ -171,28 +172,25 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     let ids: Vec<&str> = jobs.iter().map(|j| j.job_id.as_str()).collect();
     let waits = schedule::waits_for(&jobs);
     let stages = schedule::stages(&waits);
-    let mut slots: Vec<Option<_>> = prepared.into_iter().map(Some).collect();
     let bars = crate::progress::RunProgress::new(&ids);
-    let (state, cancel, run_id, bars) = (&state, &cancel, run_id.as_str(), &bars);
-    let start = |i: usize| {
-        let slot = slots.get_mut(i).and_then(Option::take);
-        async move {
-            match slot {
-                Some((job, dest)) => {
-                    let ctx = RunCtx {
-                        state,
-                        opts,
-                        cancel,
-                        run_id,
-                        bars,
-                    };
-                    run_one(loaded, job, dest, &ctx).await
-                }
-                None => JobReport::empty("", Status::Failed),
-            }
-        }
-        .boxed_local()
+    let ctx = RunCtx {
+        state: &state,
+        opts,
+        cancel: &cancel,
+        run_id: run_id.as_str(),
+        bars: &bars,
     };
+    let (prepared, waits_ref, ids_ref) = (&prepared, &waits, &ids);
+    let start = |i: usize| {
+        let (job, dest) = (prepared[i].0, prepared[i].1.clone());
+        // The selected jobs that wait for this one (named when it is waited for).
+        let needed_by = (0..waits_ref.len())
+            .filter(|&j| waits_ref[j].contains(&i))
+            .map(|j| ids_ref[j].to_string())
+            .collect();
+        run_one(loaded, job, dest, ctx, needed_by).boxed_local()
+    };
+    let (bars, run_id) = (&bars, run_id.as_str());
     let skip = |i: usize, reason: String| {
         let job = jobs[i];
         async move {
@@ -236,6 +234,7 @@ fn open_destination(loaded: &Loaded, job: &Job) -> Result<Arc<Destination>, Stri
 }
 
 /// What every job of a run shares.
+#[derive(Clone, Copy)]
 struct RunCtx<'a> {
     state: &'a Arc<StateStore>,
     opts: &'a RunOptions,
@@ -244,21 +243,21 @@ struct RunCtx<'a> {
     bars: &'a crate::progress::RunProgress,
 }
 
-async fn run_one(
-    loaded: &Loaded,
-    job: &Job,
+async fn run_one<'f>(
+    loaded: &'f Loaded,
+    job: &'f Job,
     dest: Result<Arc<Destination>, String>,
-    run: &RunCtx<'_>,
-) -> JobReport {
+    run: RunCtx<'f>,
+    needed_by: Vec<String>,
+) -> schedule::Step<'f> {
     let RunCtx {
         state,
         opts,
         cancel,
         run_id,
         bars,
-    } = *run;
+    } = run;
     let start_time = Utc::now();
-    let progress = bars.start_job(&job.job_id);
     tracing::info!(
         "{}: started ({} {} from {} `{}`)",
         job.job_id,
@@ -267,29 +266,11 @@ async fn run_one(
         job.source_type,
         job.source_name
     );
-    let job_lease = match (&dest, opts.dry_run) {
-        (Ok(d), false) => match lease::take(job, d, &opts.worker, run_id).await {
-            Ok(lease::Taken::Mine(l)) => Some(Arc::new(l)),
-            Ok(other) => {
-                bars.finish_job(&progress, crate::progress::Outcome::Skipped);
-                let reason = other.skip_reason().unwrap_or_default();
-                return lease::skip(job, reason, dest, opts, run_id, start_time).await;
-            }
-            Err(message) => {
-                bars.finish_job(&progress, crate::progress::Outcome::Failed);
-                let mut r = JobReport::empty(&job.job_id, Status::Failed);
-                r.error = Some(message);
-                tracing::error!(
-                    "{}: FAILED: could not take its lease: {}",
-                    job.job_id,
-                    r.error.as_deref().unwrap_or("")
-                );
-                audit_job(job, &r, opts, run_id, start_time).await;
-                return r;
-            }
-        },
-        _ => None,
+    let job_lease = match lease::claim(job, &dest, run, needed_by, start_time).await {
+        Ok(l) => l,
+        Err(step) => return step,
     };
+    let progress = bars.start_job(&job.job_id);
     let lake = dest.as_ref().ok().cloned();
     let mut report = match prepare(loaded, job, dest, opts.retry).await {
         Ok((source, destination)) => {
@@ -347,7 +328,7 @@ async fn run_one(
             lake_audit::write(job, &d, &record).await;
         }
     }
-    report
+    schedule::Step::Ended(report)
 }
 
 /// Append the job's audit line (errors are logged: the run goes on); returns the record.

@@ -58,6 +58,14 @@ impl LeaseDoc {
     pub fn is_free(&self, now: DateTime<Utc>) -> bool {
         self.released_at.is_some() || self.expires_at <= now
     }
+
+    /// Whether a worker other than `me` released it with success at or after `since`: the job
+    /// is loaded for the round that began at `since`.
+    pub fn loaded_since(&self, since: DateTime<Utc>, me: &str) -> bool {
+        self.holder != me
+            && self.succeeded == Some(true)
+            && self.released_at.is_some_and(|r| r >= since)
+    }
 }
 
 /// What went wrong with a lease.
@@ -234,12 +242,9 @@ pub async fn acquire(
     let now = Utc::now();
     let previous = current(store.as_ref(), &folder).await?;
     if let Some(doc) = &previous
-        && doc.holder != claim.holder
-        && doc.succeeded == Some(true)
-        && doc
-            .released_at
-            .zip(claim.since)
-            .is_some_and(|(r, s)| r >= s)
+        && claim
+            .since
+            .is_some_and(|s| doc.loaded_since(s, claim.holder))
     {
         return Ok(Acquired::Done(doc.clone()));
     }
