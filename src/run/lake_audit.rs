@@ -3,6 +3,7 @@
 //! table's manifests (Parquet) or inside the Delta table's folder (readers skip `_` folders).
 //! The lake holds what every worker did, whichever machine's state folder is lost.
 
+use super::stores::Stores;
 use crate::config::Job;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::store::{Destination, redact};
@@ -20,7 +21,7 @@ pub fn audit_folder(table_prefix: &Path, job_id: &str) -> Path {
 }
 
 /// Write the record beside the job's table; a failure is logged (the run goes on).
-pub async fn write(job: &Job, dest: &Destination, record: &AuditRecord) {
+pub async fn write(job: &Job, dest: &Destination, stores: &Stores, record: &AuditRecord) {
     let layout = TableLayout::new(
         &job.target_folder_path,
         &job.source_name,
@@ -29,7 +30,7 @@ pub async fn write(job: &Job, dest: &Destination, record: &AuditRecord) {
     let folder = audit_folder(layout.prefix(), &job.job_id);
     let worker = record.worker.as_deref().unwrap_or("unknown");
     let path = folder.join(format!("{}.{worker}.json", new_load_id(record.end_time)));
-    let result = match dest.store(&job.target_container) {
+    let result = match stores.get(dest, &job.target_container) {
         Ok(store) => match serde_json::to_vec_pretty(record) {
             Ok(json) => store
                 .put(&path, PutPayload::from(json))

@@ -3,6 +3,7 @@
 //! failure). Time spent on lease calls is counted, for the benchmark.
 
 use super::RunCtx;
+use super::stores::Stores;
 use super::schedule::Step;
 use super::summary::{JobReport, Status};
 use crate::config::Job;
@@ -89,9 +90,13 @@ fn add(spent: &Mutex<Duration>, d: Duration) {
 }
 
 /// The store and folder of `job`'s lease.
-fn place(job: &Job, dest: &Destination) -> Result<(Arc<dyn ObjectStore>, Path), String> {
-    let store = dest
-        .store(&job.target_container)
+fn place(
+    job: &Job,
+    dest: &Destination,
+    stores: &Stores,
+) -> Result<(Arc<dyn ObjectStore>, Path), String> {
+    let store = stores
+        .get(dest, &job.target_container)
         .map_err(|e| e.to_string())?;
     let layout = TableLayout::new(
         &job.target_folder_path,
@@ -102,22 +107,27 @@ fn place(job: &Job, dest: &Destination) -> Result<(Arc<dyn ObjectStore>, Path), 
 }
 
 /// `job`'s current lease generation, as the lake has it now.
-pub(super) async fn read(job: &Job, dest: &Destination) -> Result<Option<LeaseDoc>, String> {
-    let (store, folder) = place(job, dest)?;
+pub(super) async fn read(
+    job: &Job,
+    dest: &Destination,
+    stores: &Stores,
+) -> Result<Option<LeaseDoc>, String> {
+    let (store, folder) = place(job, dest, stores)?;
     lease::current(store.as_ref(), &folder)
         .await
         .map_err(|e| e.to_string())
 }
 
 /// Take `job`'s lease on its destination (the job's table folder).
-pub async fn take(
+pub(super) async fn take(
     job: &Job,
     dest: &Destination,
     worker: &WorkerOptions,
     run_id: &str,
+    stores: &Stores,
 ) -> Result<Taken, String> {
     let started = Instant::now();
-    let (store, folder) = place(job, dest)?;
+    let (store, folder) = place(job, dest, stores)?;
     let claim = Claim {
         job_id: &job.job_id,
         holder: &worker.worker_id,
@@ -267,19 +277,16 @@ impl super::job::JobContext {
 pub(super) async fn skip(
     job: &Job,
     reason: String,
-    dest: Result<Arc<Destination>, String>,
-    opts: &super::RunOptions,
-    run_id: &str,
+    dest: &Destination,
+    run: RunCtx<'_>,
     start_time: chrono::DateTime<Utc>,
 ) -> JobReport {
     tracing::info!("{}: SKIPPED: {reason}", job.job_id);
     let mut report = JobReport::empty(&job.job_id, Status::Skipped);
     report.reason = Some(reason);
-    report.worker = Some(opts.worker.worker_id.clone());
-    let record = super::audit_job(job, &report, opts, run_id, start_time).await;
-    if let Ok(d) = dest {
-        super::lake_audit::write(job, &d, &record).await;
-    }
+    report.worker = Some(run.opts.worker.worker_id.clone());
+    let record = super::audit_job(job, &report, run.opts, run.run_id, start_time).await;
+    super::lake_audit::write(job, dest, run.stores, &record).await;
     report
 }
 
@@ -298,20 +305,20 @@ pub(super) async fn claim<'f>(
         return Ok(None);
     };
     let skipped = crate::progress::Outcome::Skipped;
-    match take(job, d, &run.opts.worker, run.run_id).await {
+    match take(job, d, &run.opts.worker, run.run_id, run.stores).await {
         Ok(Taken::Mine(l)) => Ok(Some(Arc::new(l))),
         Ok(done @ Taken::Done(_)) => {
             run.bars.count(skipped);
             let reason = done.skip_reason().unwrap_or_default();
-            let report = skip(job, reason, Ok(d.clone()), run.opts, run.run_id, start_time);
-            Err(Step::LoadedElsewhere(report.await))
+            let report = skip(job, reason, d, run, start_time).await;
+            Err(Step::LoadedElsewhere(report))
         }
         Ok(Taken::Busy(doc)) => {
             let reason = Taken::Busy(doc.clone()).skip_reason().unwrap_or_default();
             let dest = d.clone();
             let skip = async move {
                 run.bars.count(skipped);
-                skip(job, reason, Ok(dest), run.opts, run.run_id, start_time).await
+                skip(job, reason, &dest, run, start_time).await
             };
             let wait = super::lease_wait::wait(job, d.clone(), doc, needed_by, run);
             Err(Step::Held {

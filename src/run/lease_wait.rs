@@ -104,7 +104,7 @@ pub(super) async fn wait<'f>(
             );
             return Step::Ended(failed(job, why, &dest, run, started).await);
         }
-        let doc = match super::lease::read(job, &dest).await {
+        let doc = match super::lease::read(job, &dest, run.stores).await {
             Ok(doc) => doc,
             Err(e) => {
                 let first = *failing.get_or_insert_with(Instant::now);
@@ -138,8 +138,8 @@ pub(super) async fn wait<'f>(
                 let d = doc.unwrap_or(last);
                 run.bars.count(crate::progress::Outcome::Skipped);
                 let reason = waited_reason(&job.job_id, &d);
-                let report = super::lease::skip(job, reason, Ok(dest), run.opts, run.run_id, started);
-                return Step::LoadedElsewhere(report.await);
+                let report = super::lease::skip(job, reason, &dest, run, started).await;
+                return Step::LoadedElsewhere(report);
             }
             Verdict::Free => {
                 match doc.filter(|d| d.released_at.is_some()) {
@@ -175,7 +175,7 @@ async fn failed(
     report.error = Some(why);
     report.worker = Some(run.opts.worker.worker_id.clone());
     let record = super::audit_job(job, &report, run.opts, run.run_id, start_time).await;
-    super::lake_audit::write(job, dest, &record).await;
+    super::lake_audit::write(job, dest, run.stores, &record).await;
     report
 }
 

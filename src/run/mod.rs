@@ -5,6 +5,7 @@ pub mod chunk;
 mod delta_job;
 mod delta_tidy;
 pub mod drift;
+mod finish;
 pub mod job;
 mod job_state;
 pub mod lake_audit;
@@ -14,13 +15,13 @@ pub mod maintain;
 pub mod plan;
 pub mod schedule;
 pub mod status;
+pub mod stores;
 pub mod summary;
 mod tidy;
 
 use crate::config::{Job, Loaded};
 use crate::sink::layout::new_load_id;
 use crate::sink::store::Destination;
-use crate::state::audit::{self, AuditRecord, AuditStatus};
 use crate::state::lock::{DirLock, LockError};
 use crate::state::store::StateStore;
 use chrono::Utc;
@@ -29,6 +30,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use finish::audit_job;
 use summary::{JobReport, Status};
 
 /// How to run.
@@ -173,12 +175,14 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     let waits = schedule::waits_for(&jobs);
     let stages = schedule::stages(&waits);
     let bars = crate::progress::RunProgress::new(&ids);
+    let stores = stores::Stores::default();
     let ctx = RunCtx {
         state: &state,
         opts,
         cancel: &cancel,
         run_id: run_id.as_str(),
         bars: &bars,
+        stores: &stores,
     };
     let (prepared, waits_ref, ids_ref) = (&prepared, &waits, &ids);
     let start = |i: usize| {
@@ -241,6 +245,7 @@ struct RunCtx<'a> {
     cancel: &'a Arc<AtomicBool>,
     run_id: &'a str,
     bars: &'a crate::progress::RunProgress,
+    stores: &'a stores::Stores,
 }
 
 async fn run_one<'f>(
@@ -254,8 +259,8 @@ async fn run_one<'f>(
         state,
         opts,
         cancel,
-        run_id,
         bars,
+        ..
     } = run;
     let start_time = Utc::now();
     tracing::info!(
@@ -272,7 +277,7 @@ async fn run_one<'f>(
     };
     let progress = bars.start_job(&job.job_id);
     let lake = dest.as_ref().ok().cloned();
-    let mut report = match prepare(loaded, job, dest, opts.retry).await {
+    let report = match prepare(loaded, job, dest, opts.retry).await {
         Ok((source, destination)) => {
             let ctx = job::JobContext {
                 source,
@@ -293,89 +298,8 @@ async fn run_one<'f>(
             r
         }
     };
-    if let Some(l) = job_lease.and_then(Arc::into_inner) {
-        let succeeded = report.status != Status::Failed;
-        report.lease_seconds = Some(l.release(succeeded).await.as_secs_f64());
-    }
-    report.worker = Some(opts.worker.worker_id.clone());
-    bars.finish_job(
-        &progress,
-        match report.status {
-            Status::Failed => crate::progress::Outcome::Failed,
-            Status::Skipped => crate::progress::Outcome::Skipped,
-            Status::Success => crate::progress::Outcome::Done,
-        },
-    );
-    match report.status {
-        Status::Failed => tracing::error!(
-            "{}: FAILED: {}",
-            job.job_id,
-            report.error.as_deref().unwrap_or("")
-        ),
-        _ => tracing::info!(
-            "{}: {} {} rows, {} files, {} bytes in {:.1} s",
-            job.job_id,
-            format!("{:?}", report.status).to_uppercase(),
-            report.rows,
-            report.files,
-            report.bytes,
-            report.seconds
-        ),
-    }
-    if !opts.dry_run {
-        let record = audit_job(job, &report, opts, run_id, start_time).await;
-        if let Some(d) = lake {
-            lake_audit::write(job, &d, &record).await;
-        }
-    }
-    schedule::Step::Ended(report)
-}
-
-/// Append the job's audit line (errors are logged: the run goes on); returns the record.
-async fn audit_job(
-    job: &Job,
-    report: &JobReport,
-    opts: &RunOptions,
-    run_id: &str,
-    start_time: chrono::DateTime<Utc>,
-) -> AuditRecord {
-    let record = AuditRecord {
-        run_id: run_id.to_string(),
-        job_id: job.job_id.clone(),
-        load_id: report.load_id.clone(),
-        status: match report.status {
-            Status::Success => AuditStatus::Success,
-            Status::Failed => AuditStatus::Failed,
-            Status::Skipped => AuditStatus::Skipped,
-        },
-        load_type: if opts.full_refresh {
-            crate::config::LoadType::Full
-        } else {
-            job.load_type
-        },
-        rows_extracted: report.rows_extracted,
-        rows_written: report.rows,
-        files: report.files,
-        bytes: report.bytes,
-        watermark_from: report.watermark_from.clone(),
-        watermark_to: report.watermark.clone(),
-        duration_seconds: report.seconds,
-        start_time,
-        end_time: Utc::now(),
-        error: report.error.clone(),
-        schema_change: report.schema_change.clone(),
-        reason: report.reason.clone(),
-        worker: Some(opts.worker.worker_id.clone()),
-    };
-    // The append fsyncs: keep it off the async workers.
-    let dir = opts.state_dir.clone();
-    let line = record.clone();
-    match tokio::task::spawn_blocking(move || audit::append(&dir, &line)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
-        Err(e) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
-    }
-    record
+    finish::end(job, report, job_lease, lake, run, (start_time, &progress))
+        .await
 }
 
 async fn prepare(
