@@ -3,8 +3,8 @@
 //! failure). Time spent on lease calls is counted, for the benchmark.
 
 use super::RunCtx;
-use super::stores::Stores;
 use super::schedule::Step;
+use super::stores::Stores;
 use super::summary::{JobReport, Status};
 use crate::config::Job;
 use crate::sink::layout::TableLayout;
@@ -328,7 +328,10 @@ pub(super) async fn claim<'f>(
         }
         Err(message) => {
             run.bars.count(crate::progress::Outcome::Failed);
-            tracing::error!("{}: FAILED: could not take its lease: {message}", job.job_id);
+            tracing::error!(
+                "{}: FAILED: could not take its lease: {message}",
+                job.job_id
+            );
             let mut r = JobReport::empty(&job.job_id, Status::Failed);
             r.error = Some(message);
             super::audit_job(job, &r, run.opts, run.run_id, start_time).await;

@@ -26,7 +26,12 @@ pub enum Verdict {
 }
 
 /// Judge the job's current lease `doc` at `now`, for worker `me` whose round began at `since`.
-pub fn judge(doc: Option<&LeaseDoc>, now: DateTime<Utc>, since: DateTime<Utc>, me: &str) -> Verdict {
+pub fn judge(
+    doc: Option<&LeaseDoc>,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+    me: &str,
+) -> Verdict {
     match doc {
         Some(d) if d.loaded_since(since, me) => Verdict::Loaded,
         Some(d) if !d.is_free(now) => Verdict::Held,
@@ -120,7 +125,12 @@ pub(super) async fn wait<'f>(
             }
         };
         failing = None;
-        match judge(doc.as_ref(), Utc::now(), worker.round_start, &worker.worker_id) {
+        match judge(
+            doc.as_ref(),
+            Utc::now(),
+            worker.round_start,
+            &worker.worker_id,
+        ) {
             Verdict::Held => {
                 if let Some(d) = doc
                     && d.generation != last.generation

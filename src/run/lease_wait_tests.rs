@@ -40,16 +40,28 @@ fn the_verdict_follows_the_holders_release() {
 
 #[test]
 fn the_poll_interval_is_a_quarter_lease_at_most_five_seconds() {
-    assert_eq!(poll_interval(Duration::from_secs(60)), Duration::from_secs(5));
-    assert_eq!(poll_interval(Duration::from_secs(8)), Duration::from_secs(2));
-    assert_eq!(poll_interval(Duration::from_millis(200)), Duration::from_millis(100));
+    assert_eq!(
+        poll_interval(Duration::from_secs(60)),
+        Duration::from_secs(5)
+    );
+    assert_eq!(
+        poll_interval(Duration::from_secs(8)),
+        Duration::from_secs(2)
+    );
+    assert_eq!(
+        poll_interval(Duration::from_millis(200)),
+        Duration::from_millis(100)
+    );
 }
 
 #[test]
 fn the_waited_reason_names_worker_job_and_run() {
     let d = doc("vm1", Some((5, true)), 0);
     let r = waited_reason("orders", &d);
-    assert!(r.starts_with("waited for worker vm1's load of orders (run run-a, finished 20"), "{r}");
+    assert!(
+        r.starts_with("waited for worker vm1's load of orders (run run-a, finished 20"),
+        "{r}"
+    );
 }
 
 #[tokio::test]

@@ -25,12 +25,12 @@ use crate::sink::store::Destination;
 use crate::state::lock::{DirLock, LockError};
 use crate::state::store::StateStore;
 use chrono::Utc;
+use finish::audit_job;
 use futures::FutureExt;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use finish::audit_job;
 use summary::{JobReport, Status};
 
 /// How to run.
@@ -298,8 +298,7 @@ async fn run_one<'f>(
             r
         }
     };
-    finish::end(job, report, job_lease, lake, run, (start_time, &progress))
-        .await
+    finish::end(job, report, job_lease, lake, run, (start_time, &progress)).await
 }
 
 async fn prepare(

@@ -150,8 +150,7 @@ pub async fn drive<'f>(
     let mut reports: Vec<Option<JobReport>> = (0..n).map(|_| None).collect();
     let mut started = vec![false; n];
     // Jobs waiting for another worker: how to call the wait off, and the skip for then.
-    let mut waiting: HashMap<usize, (AbortHandle, LocalBoxFuture<'f, JobReport>)> =
-        HashMap::new();
+    let mut waiting: HashMap<usize, (AbortHandle, LocalBoxFuture<'f, JobReport>)> = HashMap::new();
     let mut busy = 0;
     let mut running: FuturesUnordered<LocalBoxFuture<'f, Event<'f>>> = FuturesUnordered::new();
     let ended = |f: LocalBoxFuture<'f, JobReport>, i: usize| -> LocalBoxFuture<'f, Event<'f>> {

@@ -187,10 +187,15 @@ async fn drive_acts(
     let starts = Rc::new(RefCell::new(vec![0usize; waits.len()]));
     let running = Rc::new(RefCell::new(0usize));
     let start = |i: usize| {
-        let (log, running, starts, id) = (log.clone(), running.clone(), starts.clone(), ids[i].clone());
+        let (log, running, starts, id) =
+            (log.clone(), running.clone(), starts.clone(), ids[i].clone());
         let first = starts.borrow()[i] == 0;
         starts.borrow_mut()[i] += 1;
-        let act = if first { acts[i] } else { Act::Run(10, Status::Success) };
+        let act = if first {
+            acts[i]
+        } else {
+            Act::Run(10, Status::Success)
+        };
         async move {
             *running.borrow_mut() += 1;
             assert!(*running.borrow() <= parallelism, "over parallelism");
@@ -275,7 +280,11 @@ async fn a_held_job_with_a_dependent_is_waited_for_without_a_slot() {
     // Parallelism 1: j2 (independent) runs while j0 is waited for; j1 starts after the wait.
     let waits = vec![vec![], vec![0], vec![]];
     let ok = Status::Success;
-    let acts = [Act::Held(300, Then::Loaded), Act::Run(10, ok), Act::Run(10, ok)];
+    let acts = [
+        Act::Held(300, Then::Loaded),
+        Act::Run(10, ok),
+        Act::Run(10, ok),
+    ];
     let (reports, log, starts) = drive_acts(&waits, &acts, 1).await;
     let at = |e: &str| log.iter().position(|l| l == e).unwrap();
     assert!(at("end j2") < at("waited j0"), "{log:?}");
@@ -288,7 +297,10 @@ async fn a_held_job_with_a_dependent_is_waited_for_without_a_slot() {
 #[tokio::test]
 async fn a_held_job_nothing_depends_on_is_skipped_at_once() {
     let waits = vec![vec![], vec![]];
-    let acts = [Act::Held(60_000, Then::Loaded), Act::Run(10, Status::Success)];
+    let acts = [
+        Act::Held(60_000, Then::Loaded),
+        Act::Run(10, Status::Success),
+    ];
     let (reports, log, _) = drive_acts(&waits, &acts, 2).await;
     assert_eq!(reports[0].reason.as_deref(), Some("held elsewhere"));
     assert!(!log.iter().any(|l| l == "wait j0"), "{log:?}");

@@ -99,9 +99,14 @@ fn a_dependent_waits_for_its_upstream_job_on_another_worker() {
         return;
     };
     let wb = lake.spawn("wb", &["--lease-seconds", "8"]);
-    wait_for(60, "worker wb waiting for t1", || waiting_logged(&lake, "wb"));
+    wait_for(60, "worker wb waiting for t1", || {
+        waiting_logged(&lake, "wb")
+    });
     std::thread::sleep(std::time::Duration::from_secs(1));
-    assert!(lake.manifests("t2").is_empty(), "t2 ran before t1 was loaded");
+    assert!(
+        lake.manifests("t2").is_empty(),
+        "t2 ran before t1 was loaded"
+    );
     wa.resume();
     let (code_a, ra, text_a) = finish(wa.take());
     let (code_b, rb, text_b) = finish(wb);
@@ -121,7 +126,10 @@ fn a_dependent_waits_for_its_upstream_job_on_another_worker() {
     assert_eq!(lake.ids("t2"), exactly(ROWS));
     let (m1, m2) = (lake.manifests("t1"), lake.manifests("t2"));
     assert_eq!((m1.len(), m2.len()), (1, 1));
-    assert_eq!((&m1[0]["worker"], &m2[0]["worker"]), (&"wa".into(), &"wb".into()));
+    assert_eq!(
+        (&m1[0]["worker"], &m2[0]["worker"]),
+        (&"wa".into(), &"wb".into())
+    );
     assert!(
         time(&m2[0]["started_at"]) > time(&m1[0]["finished_at"]),
         "t2 began before t1's load was committed: {} {}",
@@ -141,7 +149,9 @@ fn with_two_full_workers_the_dependent_is_loaded_once() {
         return;
     };
     let wb = lake.spawn("wb", &["--lease-seconds", "8"]);
-    wait_for(60, "worker wb waiting for t1", || waiting_logged(&lake, "wb"));
+    wait_for(60, "worker wb waiting for t1", || {
+        waiting_logged(&lake, "wb")
+    });
     wa.resume();
     let (code_a, ra, text_a) = finish(wa.take());
     let (code_b, rb, text_b) = finish(wb);
@@ -166,7 +176,9 @@ fn when_the_upstream_job_fails_on_another_worker_this_worker_runs_it() {
         return;
     };
     let wb = lake.spawn("wb", &["--lease-seconds", "8"]);
-    wait_for(60, "worker wb waiting for t1", || waiting_logged(&lake, "wb"));
+    wait_for(60, "worker wb waiting for t1", || {
+        waiting_logged(&lake, "wb")
+    });
     let a = wa.take();
     // The paused thread blocks wa's runtime: the signal is handled once it is resumed, before
     // the rest of t1's batches are read.
@@ -177,14 +189,14 @@ fn when_the_upstream_job_fails_on_another_worker_this_worker_runs_it() {
     let (code_b, rb, text_b) = finish(wb);
     assert_eq!(code_a, 1, "{text_a}");
     assert_eq!(ra["t1"]["status"], "FAILED", "{text_a}");
-    assert_eq!(
-        ra["t2"]["reason"], "dependency `t1` failed",
-        "{text_a}"
-    );
+    assert_eq!(ra["t2"]["reason"], "dependency `t1` failed", "{text_a}");
     assert_eq!(code_b, 0, "{text_b}");
     assert_eq!(rb["t1"]["status"], "SUCCESS", "{text_b}");
     assert_eq!(rb["t1"]["rows"], ROWS, "{text_b}");
-    assert!(rb["t1"]["reason"].is_null(), "not met by wa's failed load: {text_b}");
+    assert!(
+        rb["t1"]["reason"].is_null(),
+        "not met by wa's failed load: {text_b}"
+    );
     assert_eq!(rb["t2"]["status"], "SUCCESS", "{text_b}");
     assert!(
         log_of(&lake, "wb").contains("t1: worker wa released its lease after a failure"),
@@ -207,7 +219,9 @@ fn ctrl_c_stops_a_worker_that_waits() {
         return;
     };
     let wb = lake.spawn("wb", &["--lease-seconds", "60"]);
-    wait_for(60, "worker wb waiting for t1", || waiting_logged(&lake, "wb"));
+    wait_for(60, "worker wb waiting for t1", || {
+        waiting_logged(&lake, "wb")
+    });
     let asked = std::time::Instant::now();
     interrupt(&wb);
     let (code, rb, text) = finish(wb);
