@@ -173,6 +173,10 @@ pub struct MaintainArgs {
     /// delta.deletedFileRetentionDuration, 168 unless set]
     #[arg(long, value_name = "H", value_parser = clap::value_parser!(u32).range(1..))]
     pub vacuum_hours: Option<u32>,
+    /// Delete lake audit records (`_ingest_audit/`) older than N days; the record of each
+    /// job's last committed load is always kept
+    #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u32).range(0..=36500))]
+    pub keep_audit_days: u32,
     /// Runtime variables
     #[command(flatten)]
     pub vars: VarArgs,

@@ -2,12 +2,18 @@
 //! third of its length, checked right before the commit, released at the end (also after a
 //! failure). Time spent on lease calls is counted, for the benchmark.
 
+use super::RunCtx;
+use super::schedule::Step;
+use super::stores::Stores;
 use super::summary::{JobReport, Status};
 use crate::config::Job;
 use crate::sink::layout::TableLayout;
 use crate::sink::store::Destination;
 use crate::table::lease::{self, Acquired, Claim, Lease, LeaseDoc, LeaseError};
 use chrono::Utc;
+use futures::FutureExt;
+use object_store::ObjectStore;
+use object_store::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -83,22 +89,45 @@ fn add(spent: &Mutex<Duration>, d: Duration) {
     }
 }
 
-/// Take `job`'s lease on its destination (the job's table folder).
-pub async fn take(
+/// The store and folder of `job`'s lease.
+fn place(
     job: &Job,
     dest: &Destination,
-    worker: &WorkerOptions,
-    run_id: &str,
-) -> Result<Taken, String> {
-    let store = dest
-        .store(&job.target_container)
+    stores: &Stores,
+) -> Result<(Arc<dyn ObjectStore>, Path), String> {
+    let store = stores
+        .get(dest, &job.target_container)
         .map_err(|e| e.to_string())?;
-    let started = Instant::now();
     let layout = TableLayout::new(
         &job.target_folder_path,
         &job.source_name,
         job.output_table(),
     );
+    Ok((store, lease::lease_folder(layout.prefix(), &job.job_id)))
+}
+
+/// `job`'s current lease generation, as the lake has it now.
+pub(super) async fn read(
+    job: &Job,
+    dest: &Destination,
+    stores: &Stores,
+) -> Result<Option<LeaseDoc>, String> {
+    let (store, folder) = place(job, dest, stores)?;
+    lease::current(store.as_ref(), &folder)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Take `job`'s lease on its destination (the job's table folder).
+pub(super) async fn take(
+    job: &Job,
+    dest: &Destination,
+    worker: &WorkerOptions,
+    run_id: &str,
+    stores: &Stores,
+) -> Result<Taken, String> {
+    let started = Instant::now();
+    let (store, folder) = place(job, dest, stores)?;
     let claim = Claim {
         job_id: &job.job_id,
         holder: &worker.worker_id,
@@ -107,7 +136,6 @@ pub async fn take(
         reclaim: &worker.reclaim,
         since: Some(worker.round_start),
     };
-    let folder = lease::lease_folder(layout.prefix(), &job.job_id);
     let lease = match lease::acquire(store, folder, &claim)
         .await
         .map_err(|e| e.to_string())?
@@ -249,18 +277,65 @@ impl super::job::JobContext {
 pub(super) async fn skip(
     job: &Job,
     reason: String,
-    dest: Result<Arc<Destination>, String>,
-    opts: &super::RunOptions,
-    run_id: &str,
+    dest: &Destination,
+    run: RunCtx<'_>,
     start_time: chrono::DateTime<Utc>,
 ) -> JobReport {
     tracing::info!("{}: SKIPPED: {reason}", job.job_id);
     let mut report = JobReport::empty(&job.job_id, Status::Skipped);
     report.reason = Some(reason);
-    report.worker = Some(opts.worker.worker_id.clone());
-    let record = super::audit_job(job, &report, opts, run_id, start_time).await;
-    if let Ok(d) = dest {
-        super::lake_audit::write(job, &d, &record).await;
-    }
+    report.worker = Some(run.opts.worker.worker_id.clone());
+    let record = super::audit_job(job, &report, run.opts, run.run_id, start_time).await;
+    super::lake_audit::write(job, dest, run.stores, &record).await;
     report
+}
+
+/// Before a job runs, take its lease. `Ok(Some(lease))`: this worker holds it. `Ok(None)`: no
+/// lease (a dry run, or no destination: the job fails on that by itself). `Err(step)`: the job
+/// does not run here now — another worker loaded it in this round, holds it (the schedule
+/// skips it or waits for it, see [`super::lease_wait`]), or the lease could not be taken.
+pub(super) async fn claim<'f>(
+    job: &'f Job,
+    dest: &Result<Arc<Destination>, String>,
+    run: RunCtx<'f>,
+    needed_by: Vec<String>,
+    start_time: chrono::DateTime<Utc>,
+) -> Result<Option<Arc<JobLease>>, Step<'f>> {
+    let (Ok(d), false) = (dest, run.opts.dry_run) else {
+        return Ok(None);
+    };
+    let skipped = crate::progress::Outcome::Skipped;
+    match take(job, d, &run.opts.worker, run.run_id, run.stores).await {
+        Ok(Taken::Mine(l)) => Ok(Some(Arc::new(l))),
+        Ok(done @ Taken::Done(_)) => {
+            run.bars.count(skipped);
+            let reason = done.skip_reason().unwrap_or_default();
+            let report = skip(job, reason, d, run, start_time).await;
+            Err(Step::LoadedElsewhere(report))
+        }
+        Ok(Taken::Busy(doc)) => {
+            let reason = Taken::Busy(doc.clone()).skip_reason().unwrap_or_default();
+            let dest = d.clone();
+            let skip = async move {
+                run.bars.count(skipped);
+                skip(job, reason, &dest, run, start_time).await
+            };
+            let wait = super::lease_wait::wait(job, d.clone(), doc, needed_by, run);
+            Err(Step::Held {
+                skip: skip.boxed_local(),
+                wait: wait.boxed_local(),
+            })
+        }
+        Err(message) => {
+            run.bars.count(crate::progress::Outcome::Failed);
+            tracing::error!(
+                "{}: FAILED: could not take its lease: {message}",
+                job.job_id
+            );
+            let mut r = JobReport::empty(&job.job_id, Status::Failed);
+            r.error = Some(message);
+            super::audit_job(job, &r, run.opts, run.run_id, start_time).await;
+            Err(Step::Ended(r))
+        }
+    }
 }

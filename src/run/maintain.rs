@@ -1,14 +1,20 @@
 //! `ingest maintain`: OPTIMIZE then VACUUM each selected Delta job's table, one job after the
-//! other; Parquet jobs are listed as skipped. One failing table does not stop the others.
+//! other (Parquet tables are listed as skipped), and for every job delete its lake audit
+//! records older than `--keep-audit-days`, never the record of its last committed load. One
+//! failing job does not stop the others.
 
-use super::select;
 use super::summary::{Status, human_bytes};
+use super::{lake_audit, select};
 use crate::config::{Job, Loaded, TargetFormat};
 use crate::sink::layout::TableLayout;
-use crate::sink::store::Destination;
+use crate::sink::manifest;
+use crate::sink::store::{Destination, redact};
 use crate::table::delta::DeltaTarget;
 use crate::table::maintain::{MaintainOptions, Maintained};
+use chrono::{DateTime, TimeDelta, Utc};
+use object_store::ObjectStore;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The outcome of maintaining one job's table.
@@ -23,6 +29,8 @@ pub struct MaintainReport {
     /// What OPTIMIZE and VACUUM did (successful jobs).
     #[serde(flatten)]
     pub done: Maintained,
+    /// Lake audit records deleted (older than `--keep-audit-days`).
+    pub audit_records_removed: u64,
     /// Wall time.
     pub seconds: f64,
     /// Why it was skipped.
@@ -40,6 +48,7 @@ impl MaintainReport {
             status,
             table: None,
             done: Maintained::default(),
+            audit_records_removed: 0,
             seconds: 0.0,
             reason: None,
             error: None,
@@ -47,28 +56,24 @@ impl MaintainReport {
     }
 }
 
-/// Maintain the selected jobs' tables (`--jobs`; every enabled job when empty).
+/// Maintain the selected jobs' tables (`--jobs`; every enabled job when empty) and prune their
+/// lake audit records older than `keep_audit_days`.
 pub async fn maintain(
     loaded: &Loaded,
     jobs: &[String],
     opts: MaintainOptions,
+    keep_audit_days: u32,
 ) -> Result<Vec<MaintainReport>, super::RunError> {
     let selected = select(&loaded.jobs, jobs)?;
+    let cutoff = Utc::now() - TimeDelta::days(i64::from(keep_audit_days));
     let mut reports = Vec::new();
     for job in selected {
         let started = Instant::now();
-        let mut report = match job.target_format {
-            TargetFormat::Delta => match one(loaded, job, opts).await {
-                Ok(r) => r,
-                Err(e) => {
-                    let mut r = MaintainReport::new(job, Status::Failed);
-                    r.error = Some(e);
-                    r
-                }
-            },
-            TargetFormat::Parquet => {
-                let mut r = MaintainReport::new(job, Status::Skipped);
-                r.reason = Some("target_format = parquet: only Delta tables are maintained".into());
+        let mut report = match one(loaded, job, opts, cutoff).await {
+            Ok(r) => r,
+            Err(e) => {
+                let mut r = MaintainReport::new(job, Status::Failed);
+                r.error = Some(e);
                 r
             }
         };
@@ -80,9 +85,10 @@ pub async fn maintain(
                 report.error.as_deref().unwrap_or("")
             ),
             _ => tracing::info!(
-                "{}: maintenance {}",
+                "{}: maintenance {}, {} lake audit records removed",
                 job.job_id,
-                format!("{:?}", report.status).to_uppercase()
+                format!("{:?}", report.status).to_uppercase(),
+                report.audit_records_removed
             ),
         }
         reports.push(report);
@@ -90,7 +96,12 @@ pub async fn maintain(
     Ok(reports)
 }
 
-async fn one(loaded: &Loaded, job: &Job, opts: MaintainOptions) -> Result<MaintainReport, String> {
+async fn one(
+    loaded: &Loaded,
+    job: &Job,
+    opts: MaintainOptions,
+    cutoff: DateTime<Utc>,
+) -> Result<MaintainReport, String> {
     let (name, secret) = loaded
         .secrets
         .destination(&job.destination)
@@ -103,9 +114,44 @@ async fn one(loaded: &Loaded, job: &Job, opts: MaintainOptions) -> Result<Mainta
         &job.target_folder_path,
         &job.source_name,
         job.output_table(),
-    )
-    .for_job(&job.job_id);
-    let target = DeltaTarget::open(&destination, &job.target_container, store, &layout)
+    );
+    let (mut report, last) = match job.target_format {
+        TargetFormat::Delta => delta(job, &destination, store.clone(), &layout, opts).await?,
+        TargetFormat::Parquet => {
+            let mut r = MaintainReport::new(job, Status::Skipped);
+            r.reason = Some(
+                "target_format = parquet: only Delta tables are compacted and vacuumed".into(),
+            );
+            let last = manifest::latest(store.as_ref(), &layout, &job.job_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|m| (m.load_id, m.finished_at));
+            (r, last)
+        }
+    };
+    let folder = lake_audit::audit_folder(layout.prefix(), &job.job_id);
+    let keep = last.as_ref().map(|(id, at)| (id.as_str(), *at));
+    report.audit_records_removed = lake_audit::prune(store.as_ref(), &folder, cutoff, keep)
+        .await
+        .map_err(|e| {
+            format!(
+                "pruning the lake audit records in {folder}: {}",
+                redact(&e.to_string())
+            )
+        })?;
+    Ok(report)
+}
+
+/// OPTIMIZE and VACUUM a Delta table; also returns its last committed load (id, finished).
+async fn delta(
+    job: &Job,
+    destination: &Destination,
+    store: Arc<dyn ObjectStore>,
+    layout: &TableLayout,
+    opts: MaintainOptions,
+) -> Result<(MaintainReport, Option<(String, DateTime<Utc>)>), String> {
+    let layout = layout.clone().for_job(&job.job_id);
+    let target = DeltaTarget::open(destination, &job.target_container, store, &layout)
         .await
         .map_err(|e| e.to_string())?;
     let mut report = MaintainReport::new(job, Status::Success);
@@ -113,7 +159,7 @@ async fn one(loaded: &Loaded, job: &Job, opts: MaintainOptions) -> Result<Mainta
     if target.version().is_none() {
         report.status = Status::Skipped;
         report.reason = Some("no Delta table yet (the job has not loaded)".into());
-        return Ok(report);
+        return Ok((report, None));
     }
     let head = target.head(&job.job_id).await.map_err(|e| e.to_string())?;
     let info = head.as_ref().and_then(|h| h.info.as_ref());
@@ -121,19 +167,19 @@ async fn one(loaded: &Loaded, job: &Job, opts: MaintainOptions) -> Result<Mainta
         .maintain(info, opts)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(report)
+    Ok((report, info.map(|i| (i.load_id.clone(), i.finished_at))))
 }
 
 /// The summary table: one line per job.
 pub fn render_text(reports: &[MaintainReport]) -> String {
     let mut out = format!(
-        "{:<24} {:<8} {:>9} {:>10} {:>8} {:>9} {:>10} {:>8}\n",
-        "job", "status", "compacted", "bytes", "written", "vacuumed", "bytes", "seconds"
+        "{:<24} {:<8} {:>9} {:>10} {:>8} {:>9} {:>10} {:>6} {:>8}\n",
+        "job", "status", "compacted", "bytes", "written", "vacuumed", "bytes", "audit", "seconds"
     );
     for r in reports {
         let d = &r.done;
         out.push_str(&format!(
-            "{:<24} {:<8} {:>9} {:>10} {:>8} {:>9} {:>10} {:>8.1}\n",
+            "{:<24} {:<8} {:>9} {:>10} {:>8} {:>9} {:>10} {:>6} {:>8.1}\n",
             r.job_id,
             format!("{:?}", r.status).to_uppercase(),
             d.files_compacted,
@@ -141,6 +187,7 @@ pub fn render_text(reports: &[MaintainReport]) -> String {
             d.files_written,
             d.files_vacuumed,
             human_bytes(d.bytes_vacuumed),
+            r.audit_records_removed,
             r.seconds
         ));
         if let Some(why) = r.reason.as_deref().or(r.error.as_deref()) {

@@ -5,24 +5,27 @@ pub mod chunk;
 mod delta_job;
 mod delta_tidy;
 pub mod drift;
+mod finish;
 pub mod job;
 mod job_state;
 pub mod lake_audit;
 pub mod lease;
+pub mod lease_wait;
 pub mod maintain;
 pub mod plan;
 pub mod schedule;
 pub mod status;
+pub mod stores;
 pub mod summary;
 mod tidy;
 
 use crate::config::{Job, Loaded};
 use crate::sink::layout::new_load_id;
 use crate::sink::store::Destination;
-use crate::state::audit::{self, AuditRecord, AuditStatus};
 use crate::state::lock::{DirLock, LockError};
 use crate::state::store::StateStore;
 use chrono::Utc;
+use finish::audit_job;
 use futures::FutureExt;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -171,28 +174,27 @@ pub async fn run(loaded: &Loaded, opts: &RunOptions) -> Result<Vec<JobReport>, R
     let ids: Vec<&str> = jobs.iter().map(|j| j.job_id.as_str()).collect();
     let waits = schedule::waits_for(&jobs);
     let stages = schedule::stages(&waits);
-    let mut slots: Vec<Option<_>> = prepared.into_iter().map(Some).collect();
     let bars = crate::progress::RunProgress::new(&ids);
-    let (state, cancel, run_id, bars) = (&state, &cancel, run_id.as_str(), &bars);
-    let start = |i: usize| {
-        let slot = slots.get_mut(i).and_then(Option::take);
-        async move {
-            match slot {
-                Some((job, dest)) => {
-                    let ctx = RunCtx {
-                        state,
-                        opts,
-                        cancel,
-                        run_id,
-                        bars,
-                    };
-                    run_one(loaded, job, dest, &ctx).await
-                }
-                None => JobReport::empty("", Status::Failed),
-            }
-        }
-        .boxed_local()
+    let stores = stores::Stores::default();
+    let ctx = RunCtx {
+        state: &state,
+        opts,
+        cancel: &cancel,
+        run_id: run_id.as_str(),
+        bars: &bars,
+        stores: &stores,
     };
+    let (prepared, waits_ref, ids_ref) = (&prepared, &waits, &ids);
+    let start = |i: usize| {
+        let (job, dest) = (prepared[i].0, prepared[i].1.clone());
+        // The selected jobs that wait for this one (named when it is waited for).
+        let needed_by = (0..waits_ref.len())
+            .filter(|&j| waits_ref[j].contains(&i))
+            .map(|j| ids_ref[j].to_string())
+            .collect();
+        run_one(loaded, job, dest, ctx, needed_by).boxed_local()
+    };
+    let (bars, run_id) = (&bars, run_id.as_str());
     let skip = |i: usize, reason: String| {
         let job = jobs[i];
         async move {
@@ -236,29 +238,31 @@ fn open_destination(loaded: &Loaded, job: &Job) -> Result<Arc<Destination>, Stri
 }
 
 /// What every job of a run shares.
+#[derive(Clone, Copy)]
 struct RunCtx<'a> {
     state: &'a Arc<StateStore>,
     opts: &'a RunOptions,
     cancel: &'a Arc<AtomicBool>,
     run_id: &'a str,
     bars: &'a crate::progress::RunProgress,
+    stores: &'a stores::Stores,
 }
 
-async fn run_one(
-    loaded: &Loaded,
-    job: &Job,
+async fn run_one<'f>(
+    loaded: &'f Loaded,
+    job: &'f Job,
     dest: Result<Arc<Destination>, String>,
-    run: &RunCtx<'_>,
-) -> JobReport {
+    run: RunCtx<'f>,
+    needed_by: Vec<String>,
+) -> schedule::Step<'f> {
     let RunCtx {
         state,
         opts,
         cancel,
-        run_id,
         bars,
-    } = *run;
+        ..
+    } = run;
     let start_time = Utc::now();
-    let progress = bars.start_job(&job.job_id);
     tracing::info!(
         "{}: started ({} {} from {} `{}`)",
         job.job_id,
@@ -267,31 +271,13 @@ async fn run_one(
         job.source_type,
         job.source_name
     );
-    let job_lease = match (&dest, opts.dry_run) {
-        (Ok(d), false) => match lease::take(job, d, &opts.worker, run_id).await {
-            Ok(lease::Taken::Mine(l)) => Some(Arc::new(l)),
-            Ok(other) => {
-                bars.finish_job(&progress, crate::progress::Outcome::Skipped);
-                let reason = other.skip_reason().unwrap_or_default();
-                return lease::skip(job, reason, dest, opts, run_id, start_time).await;
-            }
-            Err(message) => {
-                bars.finish_job(&progress, crate::progress::Outcome::Failed);
-                let mut r = JobReport::empty(&job.job_id, Status::Failed);
-                r.error = Some(message);
-                tracing::error!(
-                    "{}: FAILED: could not take its lease: {}",
-                    job.job_id,
-                    r.error.as_deref().unwrap_or("")
-                );
-                audit_job(job, &r, opts, run_id, start_time).await;
-                return r;
-            }
-        },
-        _ => None,
+    let job_lease = match lease::claim(job, &dest, run, needed_by, start_time).await {
+        Ok(l) => l,
+        Err(step) => return step,
     };
+    let progress = bars.start_job(&job.job_id);
     let lake = dest.as_ref().ok().cloned();
-    let mut report = match prepare(loaded, job, dest, opts.retry).await {
+    let report = match prepare(loaded, job, dest, opts.retry).await {
         Ok((source, destination)) => {
             let ctx = job::JobContext {
                 source,
@@ -312,89 +298,7 @@ async fn run_one(
             r
         }
     };
-    if let Some(l) = job_lease.and_then(Arc::into_inner) {
-        let succeeded = report.status != Status::Failed;
-        report.lease_seconds = Some(l.release(succeeded).await.as_secs_f64());
-    }
-    report.worker = Some(opts.worker.worker_id.clone());
-    bars.finish_job(
-        &progress,
-        match report.status {
-            Status::Failed => crate::progress::Outcome::Failed,
-            Status::Skipped => crate::progress::Outcome::Skipped,
-            Status::Success => crate::progress::Outcome::Done,
-        },
-    );
-    match report.status {
-        Status::Failed => tracing::error!(
-            "{}: FAILED: {}",
-            job.job_id,
-            report.error.as_deref().unwrap_or("")
-        ),
-        _ => tracing::info!(
-            "{}: {} {} rows, {} files, {} bytes in {:.1} s",
-            job.job_id,
-            format!("{:?}", report.status).to_uppercase(),
-            report.rows,
-            report.files,
-            report.bytes,
-            report.seconds
-        ),
-    }
-    if !opts.dry_run {
-        let record = audit_job(job, &report, opts, run_id, start_time).await;
-        if let Some(d) = lake {
-            lake_audit::write(job, &d, &record).await;
-        }
-    }
-    report
-}
-
-/// Append the job's audit line (errors are logged: the run goes on); returns the record.
-async fn audit_job(
-    job: &Job,
-    report: &JobReport,
-    opts: &RunOptions,
-    run_id: &str,
-    start_time: chrono::DateTime<Utc>,
-) -> AuditRecord {
-    let record = AuditRecord {
-        run_id: run_id.to_string(),
-        job_id: job.job_id.clone(),
-        load_id: report.load_id.clone(),
-        status: match report.status {
-            Status::Success => AuditStatus::Success,
-            Status::Failed => AuditStatus::Failed,
-            Status::Skipped => AuditStatus::Skipped,
-        },
-        load_type: if opts.full_refresh {
-            crate::config::LoadType::Full
-        } else {
-            job.load_type
-        },
-        rows_extracted: report.rows_extracted,
-        rows_written: report.rows,
-        files: report.files,
-        bytes: report.bytes,
-        watermark_from: report.watermark_from.clone(),
-        watermark_to: report.watermark.clone(),
-        duration_seconds: report.seconds,
-        start_time,
-        end_time: Utc::now(),
-        error: report.error.clone(),
-        schema_change: report.schema_change.clone(),
-        reason: report.reason.clone(),
-        worker: Some(opts.worker.worker_id.clone()),
-    };
-    // The append fsyncs: keep it off the async workers.
-    let dir = opts.state_dir.clone();
-    let line = record.clone();
-    match tokio::task::spawn_blocking(move || audit::append(&dir, &line)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
-        Err(e) => tracing::error!("{}: could not append the audit line: {e}", job.job_id),
-    }
-    record
+    finish::end(job, report, job_lease, lake, run, (start_time, &progress)).await
 }
 
 async fn prepare(

@@ -134,19 +134,13 @@ async fn read_job(
         .await
         .map_err(|e| e.to_string())?
         .map(|d| LeaseView::of(d, Utc::now()));
-    let audit_folder = lake_audit::audit_folder(layout.prefix(), &job.job_id);
-    let records = lake_audit::read_all(store.as_ref(), &audit_folder)
-        .await
-        .map_err(|e| crate::sink::store::redact(&e.to_string()))?;
-    let worker_of =
-        |load_id: &str| lake_audit::of_load(&records, load_id).and_then(|r| r.worker.clone());
     status.last_load = match job.target_format {
         TargetFormat::Parquet => manifest::latest(store.as_ref(), layout, &job.job_id)
             .await
             .map_err(|e| e.to_string())?
             .map(|m| LastLoad {
                 seq: m.seq as i64,
-                worker: m.worker.clone().or_else(|| worker_of(&m.load_id)),
+                worker: m.worker.clone(),
                 watermark: m.window.as_ref().and_then(|w| w.to.clone()),
                 load_id: m.load_id,
                 delta_version: None,
@@ -161,7 +155,7 @@ async fn read_job(
             head.and_then(|h| {
                 h.info.map(|i| LastLoad {
                     seq: h.seq,
-                    worker: worker_of(&i.load_id),
+                    worker: None,
                     watermark: i.window.as_ref().and_then(|w| w.to.clone()),
                     load_id: i.load_id,
                     delta_version: Some(h.version),
@@ -171,6 +165,16 @@ async fn read_job(
             })
         }
     };
+    // Which worker committed it: the lake audit record of that load (Delta commits, and
+    // manifests written before they named their worker).
+    if let Some(last) = status.last_load.as_mut().filter(|l| l.worker.is_none()) {
+        let folder = lake_audit::audit_folder(layout.prefix(), &job.job_id);
+        last.worker =
+            lake_audit::find_load(store.as_ref(), &folder, &last.load_id, last.finished_at)
+                .await
+                .map_err(|e| crate::sink::store::redact(&e.to_string()))?
+                .and_then(|r| r.worker);
+    }
     Ok(())
 }
 

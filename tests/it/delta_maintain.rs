@@ -163,6 +163,129 @@ fn parquet_jobs_are_skipped_and_bad_selections_exit_2() {
     assert!(text(&out).contains("SKIPPED"), "{}", text(&out));
 }
 
+/// The lake audit records of one job (local folder destination), sorted by name.
+fn audit_records(p: &Path, folder: &str, job: &str) -> Vec<std::path::PathBuf> {
+    let dir = p.join(format!("out/raw/{folder}/db_items/_ingest_audit/{job}"));
+    let mut all: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    all.sort();
+    all
+}
+
+/// `ingest maintain` deletes lake audit records older than `--keep-audit-days` for Delta and
+/// Parquet jobs, and keeps the record of each job's last committed load, from which
+/// `ingest status` names the worker of a Delta load.
+#[test]
+fn maintain_prunes_old_lake_audit_records_but_keeps_the_last_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::write(
+        p.join("secrets.toml"),
+        "[sources.db]\ntype = \"sqlite\"\npath = \"db.sqlite\"\n\n[destinations.output]\npath = \"out\"\n",
+    )
+    .expect("secrets");
+    let mut header = HEADER.to_vec();
+    header.push("target_format");
+    let row = |id| {
+        job_row(
+            id,
+            "SQLite",
+            "db",
+            "",
+            "items",
+            "INCREMENTAL",
+            "updated",
+            "id",
+            "",
+            "",
+        )
+    };
+    let mut delta = row("d");
+    delta.push("delta");
+    let mut plain = row("pq");
+    plain[8] = "plain";
+    plain.push("parquet");
+    support::write_workbook(&p.join("jobs.xlsx"), &header, &[delta, plain]);
+    let db = p.join("db.sqlite");
+    let ingest_ok = |args: &[&str]| {
+        let out = ingest(p, args);
+        assert_eq!(code(&out), 0, "{}", text(&out));
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON")
+    };
+    let run_all = || {
+        ingest_ok(&[
+            "run",
+            "--config",
+            "jobs.xlsx",
+            "--worker-id",
+            "vm7",
+            "--output",
+            "json",
+        ])
+    };
+    sqlite(&db, &insert(1, 10, "a"));
+    run_all();
+    sqlite(&db, &insert(11, 12, "a"));
+    run_all();
+    run_all(); // nothing new: a SUCCESS without a load
+    let jobs = [("d", "lake"), ("pq", "plain")];
+    for (job, folder) in jobs {
+        let records = audit_records(p, folder, job);
+        assert_eq!(records.len(), 3, "{job}: {records:?}");
+        // Two records of a year ago (named by their end time, as the product names them).
+        let body = std::fs::read(&records[0]).expect("record");
+        for name in [
+            "20251101T010203.000001Z.vm1.json",
+            "20251102T010203.000002Z.vm2.json",
+        ] {
+            let old = records[0].with_file_name(name);
+            std::fs::write(old, &body).expect("old record");
+        }
+    }
+    let doc = ingest_ok(&["maintain", "--config", "jobs.xlsx", "--output", "json"]);
+    for (i, (job, folder)) in jobs.iter().enumerate() {
+        assert_eq!(doc[i]["audit_records_removed"], 2, "{job}: {doc}");
+        assert_eq!(
+            audit_records(p, folder, job).len(),
+            3,
+            "{job}: recent records stay"
+        );
+    }
+    // Keep nothing but each job's last committed load.
+    let doc = ingest_ok(&[
+        "maintain",
+        "--config",
+        "jobs.xlsx",
+        "--keep-audit-days",
+        "0",
+        "--output",
+        "json",
+    ]);
+    let status = ingest_ok(&["status", "--config", "jobs.xlsx", "--output", "json"]);
+    for (i, (job, folder)) in jobs.iter().enumerate() {
+        assert_eq!(doc[i]["audit_records_removed"], 2, "{job}: {doc}");
+        let left = audit_records(p, folder, job);
+        assert_eq!(left.len(), 1, "{job}: {left:?}");
+        let record: Value = serde_json::from_slice(&std::fs::read(&left[0]).unwrap()).unwrap();
+        let last = &status[i]["last_load"];
+        assert_eq!(record["status"], "SUCCESS", "{job}: {record}");
+        assert_eq!(record["load_id"], last["load_id"], "{job}: {record} {last}");
+        assert_eq!(last["worker"], "vm7", "{job}: {last}");
+    }
+    let out = ingest(
+        p,
+        &[
+            "maintain",
+            "--config",
+            "jobs.xlsx",
+            "--keep-audit-days",
+            "x",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+}
+
 /// Maintenance through the destination's own object store on Azurite.
 #[test]
 fn maintain_compacts_on_azurite() {

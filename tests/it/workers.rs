@@ -5,6 +5,9 @@
 #[path = "workers_support.rs"]
 mod workers_support;
 
+#[path = "workers_deps.rs"]
+mod workers_deps;
+
 use serde_json::Value;
 use std::collections::BTreeMap;
 use workers_support::{Lake, exactly, finish, wait_for};

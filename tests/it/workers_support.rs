@@ -84,45 +84,7 @@ impl Lake {
             tables: names,
         };
         lake.insert(1, rows);
-        let header = [
-            "job_id",
-            "source_type",
-            "source_name",
-            "schema_name",
-            "table_name",
-            "load_type",
-            "enabled",
-            "target_container",
-            "target_folder_path",
-            "watermark_column",
-            "primary_key",
-            "chunk_size",
-            "destination",
-            "target_format",
-        ];
-        let rows: Vec<Vec<&str>> = lake
-            .tables
-            .iter()
-            .map(|t| {
-                vec![
-                    t.as_str(),
-                    "postgresql",
-                    "pg",
-                    lake.schema.as_str(),
-                    t.as_str(),
-                    "INCREMENTAL",
-                    "Y",
-                    lake.container.as_str(),
-                    "lake",
-                    "updated_at",
-                    "id",
-                    chunk_size,
-                    "lake",
-                    format,
-                ]
-            })
-            .collect();
-        support::write_workbook(&lake.dir.path().join("jobs.xlsx"), &header, &rows);
+        lake.write_jobs(chunk_size, format, &[]);
         std::fs::write(
             lake.dir.path().join("secrets.toml"),
             format!(
@@ -148,8 +110,60 @@ impl Lake {
         assert!(support::admin_sql("PostgreSQL", &pg_url(), &sql));
     }
 
+    /// The workbook: one INCREMENTAL job per table (job id = table name), into `format`;
+    /// `deps` gives `(job, depends_on)` cells.
+    pub(super) fn write_jobs(&self, chunk_size: &str, format: &str, deps: &[(&str, &str)]) {
+        let header = [
+            "job_id",
+            "source_type",
+            "source_name",
+            "schema_name",
+            "table_name",
+            "load_type",
+            "enabled",
+            "target_container",
+            "target_folder_path",
+            "watermark_column",
+            "primary_key",
+            "chunk_size",
+            "destination",
+            "target_format",
+            "depends_on",
+        ];
+        let rows: Vec<Vec<&str>> = self
+            .tables
+            .iter()
+            .map(|t| {
+                let dep = deps.iter().find(|(j, _)| j == t).map_or("", |(_, d)| *d);
+                vec![
+                    t.as_str(),
+                    "postgresql",
+                    "pg",
+                    self.schema.as_str(),
+                    t.as_str(),
+                    "INCREMENTAL",
+                    "Y",
+                    self.container.as_str(),
+                    "lake",
+                    "updated_at",
+                    "id",
+                    chunk_size,
+                    "lake",
+                    format,
+                    dep,
+                ]
+            })
+            .collect();
+        support::write_workbook(&self.dir.path().join("jobs.xlsx"), &header, &rows);
+    }
+
     /// `ingest run` as worker `worker` with a state folder of its own, started, not awaited.
     pub(super) fn spawn(&self, worker: &str, extra: &[&str]) -> Child {
+        self.spawn_env(worker, extra, &[])
+    }
+
+    /// [`Lake::spawn`] with extra environment variables.
+    pub(super) fn spawn_env(&self, worker: &str, extra: &[&str], env: &[(&str, &str)]) -> Child {
         let mut cmd = Command::new(support::bin());
         cmd.current_dir(self.dir.path())
             .args(["run", "--config", "jobs.xlsx", "--secrets", "secrets.toml"])
@@ -165,6 +179,7 @@ impl Lake {
                 cmd.env_remove(k);
             }
         }
+        cmd.envs(env.iter().copied());
         cmd.spawn().expect("ingest starts")
     }
 
