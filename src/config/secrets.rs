@@ -10,6 +10,8 @@ mod env;
 mod load;
 mod notify;
 #[cfg(test)]
+mod compression_tests;
+#[cfg(test)]
 mod tests;
 
 pub use load::{MAX_QUERY_TIMEOUT_SECS, SecretsError, load, load_with_env, parse};
@@ -192,6 +194,8 @@ pub struct DestinationSecret {
     pub part_size_mib: Option<u64>,
     /// Parallel part uploads per file.
     pub upload_concurrency: Option<u32>,
+    /// Parquet codec of every file written there ([`crate::sink::compression`]; default zstd).
+    pub compression: Option<String>,
 }
 
 /// The whole secrets file, with relative paths already resolved.
