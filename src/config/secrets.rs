@@ -6,11 +6,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 mod checks;
+#[cfg(test)]
+mod compression_tests;
 mod env;
 mod load;
 mod notify;
-#[cfg(test)]
-mod compression_tests;
 #[cfg(test)]
 mod tests;
 

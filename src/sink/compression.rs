@@ -4,8 +4,7 @@
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 
 /// The values `compression` accepts, for messages and hints.
-pub const CHOICES: &str =
-    "zstd (level 1), zstd(N) with N from 1 to 22, snappy, lz4, gzip (level 6), gzip(N) with N from 1 to 9, or none";
+pub const CHOICES: &str = "zstd (level 1), zstd(N) with N from 1 to 22, snappy, lz4, gzip (level 6), gzip(N) with N from 1 to 9, or none";
 
 /// ZSTD level 1, the default: on the benchmark table it writes the same size as level 3,
 /// about 5 % faster.

@@ -236,7 +236,10 @@ impl Destination {
             }
         };
         if self.compression() != default_compression() {
-            s.push_str(&format!(", compression {}", compression::name(self.compression())));
+            s.push_str(&format!(
+                ", compression {}",
+                compression::name(self.compression())
+            ));
         }
         s
     }

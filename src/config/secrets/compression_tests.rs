@@ -22,9 +22,16 @@ fn local_and_azure_destinations_take_their_codec() {
                 [destinations.fast]\npath = \"out\"\ncompression = \"lz4\"\n\
                 [destinations.small]\npath = \"out\"\ncompression = \"zstd(9)\"\n\
                 [destinations.adls]\nuse_emulator = true\ncompression = \"Snappy\"\n";
-    let (s, issues) = load_text(text, &[("INGEST__DESTINATIONS__PLAIN__COMPRESSION", "none")]);
+    let (s, issues) = load_text(
+        text,
+        &[("INGEST__DESTINATIONS__PLAIN__COMPRESSION", "none")],
+    );
     assert!(issues.is_empty(), "{issues:#?}");
-    assert_eq!(built(&s, "plain"), Compression::UNCOMPRESSED, "from the environment");
+    assert_eq!(
+        built(&s, "plain"),
+        Compression::UNCOMPRESSED,
+        "from the environment"
+    );
     assert_eq!(built(&s, "fast"), Compression::LZ4_RAW);
     assert_eq!(
         built(&s, "small"),
@@ -38,7 +45,11 @@ fn local_and_azure_destinations_take_their_codec() {
         "zstd(1) when left out"
     );
     let d = Destination::from_secret("fast", &s_with("lz4")).unwrap();
-    assert!(d.describe().ends_with(", compression lz4"), "{}", d.describe());
+    assert!(
+        d.describe().ends_with(", compression lz4"),
+        "{}",
+        d.describe()
+    );
 }
 
 fn s_with(codec: &str) -> DestinationSecret {
@@ -71,7 +82,11 @@ fn a_bad_codec_is_reported_at_its_key_with_the_choices() {
         "every problem, each at its key: {issues:#?}"
     );
     let lake = issues.iter().find(|i| at(i).contains("lake")).unwrap();
-    assert!(lake.message.contains("[destinations.lake]"), "{}", lake.message);
+    assert!(
+        lake.message.contains("[destinations.lake]"),
+        "{}",
+        lake.message
+    );
     assert!(lake.message.contains("brotli"), "{}", lake.message);
     assert_eq!(lake.column, "compression");
     let hint = lake.hint.as_deref().unwrap_or_default();
@@ -81,10 +96,17 @@ fn a_bad_codec_is_reported_at_its_key_with_the_choices() {
     let adls = issues.iter().find(|i| at(i).contains("adls")).unwrap();
     assert!(adls.message.contains("from 1 to 22"), "{}", adls.message);
     let typed = issues.iter().find(|i| at(i).contains("typed")).unwrap();
-    assert!(typed.message.contains("must be a string"), "{}", typed.message);
+    assert!(
+        typed.message.contains("must be a string"),
+        "{}",
+        typed.message
+    );
     // Building the destination refuses the same section, with the choices.
     let m = Destination::from_secret("lake", &s.destinations["lake"])
         .unwrap_err()
         .to_string();
-    assert!(m.contains("destination `lake`") && m.contains("snappy"), "{m}");
+    assert!(
+        m.contains("destination `lake`") && m.contains("snappy"),
+        "{m}"
+    );
 }
