@@ -8,97 +8,22 @@
 #                        build it first with `cargo build --release`)
 # Needs: psql, python3 (standard library only, to write the workbook), GNU time at
 #        /usr/bin/time (Debian/Ubuntu: `apt-get install time`).
+# The table, workbook and timing are scripts/bench_common.sh's.
 set -euo pipefail
+. "$(dirname "$0")/bench_common.sh"
 
 ROWS="${1:-5000000}"
-URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
-HERE="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="${INGEST_BIN:-${CARGO_TARGET_DIR:-$HERE/target}/release/ingest}"
 TABLE="bench_orders"
 
-[ -x "$BIN" ] || { echo "ingest binary not found at $BIN (cargo build --release)"; exit 1; }
-[ -x /usr/bin/time ] || { echo "GNU time missing: apt-get install time"; exit 1; }
+bench_orders_table "$TABLE" "$ROWS"
 
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-
-have=-1
-if [ "$(psql "$URL" -Atqc "SELECT to_regclass('$TABLE') IS NOT NULL")" = "t" ]; then
-  have=$(psql "$URL" -Atqc "SELECT count(*) FROM $TABLE")
-fi
-if [ "$have" != "$ROWS" ]; then
-  echo "creating $TABLE with $ROWS rows ..."
-  psql "$URL" -qv ON_ERROR_STOP=1 <<SQL
-DROP TABLE IF EXISTS $TABLE;
-CREATE TABLE $TABLE (
-  id          bigint PRIMARY KEY,
-  customer_id int NOT NULL,
-  product_id  int NOT NULL,
-  quantity    int NOT NULL,
-  status      text NOT NULL,
-  amount      numeric(18,4) NOT NULL,
-  discount    float8,
-  note        varchar(200),
-  created_at  timestamp NOT NULL,
-  updated_at  timestamptz NOT NULL,
-  order_date  date NOT NULL,
-  paid        bool NOT NULL,
-  order_uuid  uuid NOT NULL
-);
-INSERT INTO $TABLE
-SELECT g,
-       ((g * 7919) % 100000)::int,
-       ((g * 104729) % 5000)::int,
-       (1 + g % 20)::int,
-       (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + g % 5],
-       ((g * 37) % 10000000) / 100.0 + 0.1234,
-       CASE WHEN g % 3 = 0 THEN NULL ELSE (g % 1000) / 1000.0 END,
-       CASE WHEN g % 4 = 0 THEN NULL ELSE 'customer note number ' || g END,
-       timestamp '2020-01-01' + (g || ' seconds')::interval,
-       timestamptz '2020-01-01 00:00:00+00' + (g * 2 || ' seconds')::interval,
-       date '2020-01-01' + (g / 5000)::int,
-       g % 2 = 0,
-       md5(g::text)::uuid
-FROM generate_series(1::bigint, $ROWS) g;
-VACUUM ANALYZE $TABLE;
-SQL
-fi
-
-# Workbook (xlsx written with the Python standard library) and secrets.
-python3 - "$WORK" "$TABLE" <<'PY'
-import sys, zipfile
-from xml.sax.saxutils import escape
-work, table = sys.argv[1], sys.argv[2]
-header = ["job_id","source_type","source_name","table_name","load_type","enabled",
-          "target_container","target_folder_path","primary_key","chunk_size","parallelism","destination"]
-def sheet(par):
-    rows = [header, [f"bench_p{par}", "postgresql", "pg", table, "FULL", "Y", "raw", "bench",
-                     "id", 100000, par, "output"]]
-    out = []
-    for r, row in enumerate(rows, 1):
-        cells = []
-        for c, v in enumerate(row):
-            ref = chr(65 + c) + str(r)
-            if isinstance(v, int):
-                cells.append(f'<c r="{ref}"><v>{v}</v></c>')
-            else:
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{escape(v)}</t></is></c>')
-        out.append(f'<row r="{r}">{"".join(cells)}</row>')
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            f'<sheetData>{"".join(out)}</sheetData></worksheet>')
-parts = {
- "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
- "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
- "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="SourceConfig" sheetId="1" r:id="rId1"/></sheets></workbook>',
- "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-}
-for par in (1, 2):
-    with zipfile.ZipFile(f"{work}/p{par}.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in parts.items():
-            z.writestr(name, text)
-        z.writestr("xl/worksheets/sheet1.xml", sheet(par))
-PY
+# Workbooks and secrets.
+for par in 1 2; do
+  printf '%s\n' \
+    "job_id	source_type	source_name	table_name	load_type	enabled	target_container	target_folder_path	primary_key	chunk_size	parallelism	destination" \
+    "bench_p$par	postgresql	pg	$TABLE	FULL	Y	raw	bench	id	100000	$par	output" |
+    bench_workbook "$WORK/p$par.xlsx"
+done
 cat > "$WORK/secrets.toml" <<TOML
 [sources.pg]
 type = "postgresql"
@@ -107,33 +32,20 @@ url = "$URL"
 path = "out"
 TOML
 
-# measure NAME CMD...: prints "NAME wall_seconds peak_rss_kib"
-measure() {
-  local name="$1"; shift
-  /usr/bin/time -v -o "$WORK/$name.time" "$@" > "$WORK/$name.log" 2>&1 || {
-    echo "$name failed:"; cat "$WORK/$name.log"; exit 1; }
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/$name.time" |
-         awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$name.time")
-  echo "$name $wall $rss"
-}
-
 # Warm the table into the page cache once so every contender reads it the same way.
 psql "$URL" -qAtc "SELECT count(*) FROM $TABLE" > /dev/null
 
-cd "$WORK"
 results=()
-results+=("$(measure psql psql "$URL" -qc "\\copy (SELECT * FROM $TABLE) TO '$WORK/psql.bin' WITH (FORMAT binary)")")
+results+=("$(bench_measure psql psql "$URL" -qc "\\copy (SELECT * FROM $TABLE) TO '$WORK/psql.bin' WITH (FORMAT binary)")")
 rm -f "$WORK/psql.bin"
 for par in 1 2; do
-  rm -rf "$WORK/out" "$WORK/state" "$WORK/.ingest" 2>/dev/null || true
-  results+=("$(measure "ingest_p$par" "$BIN" run --config "p$par.xlsx" --secrets secrets.toml)")
+  rm -rf "$WORK/out" "$WORK/metadata" "$WORK/logs"
+  results+=("$(bench_measure "ingest_p$par" "$BIN" run --config "p$par.xlsx" --secrets secrets.toml)")
 done
 
 psql_wall=$(echo "${results[0]}" | awk '{print $2}')
 echo
-echo "rows: $ROWS   machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+echo "rows: $ROWS   machine: $(bench_machine)"
 printf "%-10s %10s %14s %14s %10s\n" contender wall_s rows_per_s peak_rss_MiB vs_psql
 for r in "${results[@]}"; do
   set -- $r
