@@ -14,6 +14,7 @@ pub mod error;
 pub mod layout;
 pub mod manifest;
 pub mod parquet;
+pub mod parquet_encode;
 pub mod parquet_stats;
 pub mod schema_diff;
 pub mod store;

@@ -159,6 +159,34 @@ async fn every_codec_is_written_to_the_footer_and_reads_back() {
 }
 
 #[tokio::test]
+async fn encoding_threads_change_no_byte_of_a_multipart_file() {
+    // 200k rows in row groups of 20k: big enough for the parallel path and several parts.
+    let input: Vec<RecordBatch> = (0..10).map(|i| batch(i * 20_000, 20_000)).collect();
+    let mut files = Vec::new();
+    for threads in [1, 3] {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let mut w = writer(
+            &store,
+            0,
+            WriterOptions {
+                encode_threads: threads,
+                part_size: 64 * 1024,
+                ..opts(20_000, DEFAULT_ROLLOVER_BYTES)
+            },
+        );
+        write_all(&mut w, &input).await;
+        let entries = w.finish().await.unwrap();
+        assert_eq!(entries.len(), 1);
+        let (bytes, out) = read(&store, &entries[0].path).await;
+        assert_eq!(concat(&out), concat(&input), "{threads} threads");
+        assert_eq!(bytes.len() as u64, entries[0].bytes);
+        assert!(entries[0].bytes > 2 * 64 * 1024, "a multipart upload");
+        files.push((bytes, entries[0].clone()));
+    }
+    assert_eq!(files[0], files[1], "the same file and statistics");
+}
+
+#[tokio::test]
 async fn three_batches_in_memory() {
     three_batches_round_trip(Arc::new(InMemory::new())).await;
 }
