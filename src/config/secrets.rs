@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 mod checks;
+#[cfg(test)]
+mod compression_tests;
 mod env;
 mod load;
 mod notify;
@@ -192,6 +194,8 @@ pub struct DestinationSecret {
     pub part_size_mib: Option<u64>,
     /// Parallel part uploads per file.
     pub upload_concurrency: Option<u32>,
+    /// Parquet codec of every file written there ([`crate::sink::compression`]; default zstd).
+    pub compression: Option<String>,
 }
 
 /// The whole secrets file, with relative paths already resolved.

@@ -78,12 +78,7 @@ pub(super) async fn extract_all(
             key_columns: key_columns.clone(),
             window: plan.window.clone(),
         };
-        let opts = WriterOptions {
-            row_group_rows: job.chunk_size,
-            part_size: ctx.destination.part_size(),
-            upload_concurrency: ctx.destination.upload_concurrency(),
-            ..WriterOptions::default()
-        };
+        let opts = WriterOptions::for_destination(&ctx.destination, job.chunk_size);
         let task = ChunkTask {
             index: chunk.index,
             source: ctx.source.clone(),

@@ -35,6 +35,18 @@ pub fn destination_problems(name: &str, s: &DestinationSecret) -> Vec<SectionPro
         hint: None,
     };
     let mut out = Vec::new();
+    if let Some(text) = &s.compression
+        && let Err(why) = super::compression::parse(text)
+    {
+        out.push(SectionProblem {
+            key: "compression",
+            message: format!(
+                "[{section}] `compression = \"{}\"`: {why}",
+                crate::config::rules::shown(text)
+            ),
+            hint: Some(format!("use {}", super::compression::CHOICES)),
+        });
+    }
     if s.path.is_some() {
         if s.storage_account_name.is_some() {
             out.push(problem(

@@ -65,6 +65,7 @@ async fn local_destination_always_passes() {
     let d = Destination::Local {
         name: "out".into(),
         root: std::path::PathBuf::from("does-not-matter"),
+        compression: crate::sink::compression::default_compression(),
     };
     ensure_container(&d, "anything").await.unwrap();
 }

@@ -1,20 +1,23 @@
 //! Arrow batches → Parquet files on an object store, streamed as multipart uploads, with
-//! rollover to a new file past a size threshold.
+//! rollover to a new file past a size threshold. The columns of a row group are encoded on
+//! several threads ([`super::parquet_encode`]); each finished row group is handed to the upload.
 
 use super::error::{SinkError, redact};
 use super::layout::{TableLayout, file_id};
+use super::parquet_encode::FileEncoder;
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use object_store::ObjectStore;
 use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
-use parquet::arrow::AsyncArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::Compression;
+use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
 
 /// Default rollover threshold: 256 MiB.
 pub const DEFAULT_ROLLOVER_BYTES: u64 = 256 * 1024 * 1024;
@@ -22,7 +25,7 @@ pub const DEFAULT_ROLLOVER_BYTES: u64 = 256 * 1024 * 1024;
 /// How Parquet files are written.
 #[derive(Debug, Clone)]
 pub struct WriterOptions {
-    /// Column compression (default ZSTD level 1).
+    /// Column compression (default ZSTD level 1; a destination's `compression` sets it).
     pub compression: Compression,
     /// Rows per row group (the job's `chunk_size`).
     pub row_group_rows: usize,
@@ -32,6 +35,8 @@ pub struct WriterOptions {
     pub part_size: usize,
     /// Parallel part uploads per file.
     pub upload_concurrency: usize,
+    /// Threads encoding the columns of a row group (default: the machine's cores).
+    pub encode_threads: usize,
 }
 
 impl Default for WriterOptions {
@@ -42,14 +47,17 @@ impl Default for WriterOptions {
             rollover_bytes: DEFAULT_ROLLOVER_BYTES,
             part_size: super::store::DEFAULT_PART_SIZE,
             upload_concurrency: super::store::DEFAULT_UPLOAD_CONCURRENCY,
+            encode_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 }
 
 impl WriterOptions {
-    /// Defaults with a destination's transfer settings and the job's rows per row group.
+    /// Defaults with a destination's codec and transfer settings and the job's rows per row
+    /// group.
     pub fn for_destination(dest: &super::store::Destination, row_group_rows: usize) -> Self {
         WriterOptions {
+            compression: dest.compression(),
             row_group_rows,
             part_size: dest.part_size(),
             upload_concurrency: dest.upload_concurrency(),
@@ -58,11 +66,7 @@ impl WriterOptions {
     }
 }
 
-/// ZSTD level 1: on the benchmark table it writes the same size as level 3, about 5 % faster.
-pub fn default_compression() -> Compression {
-    // Level 1 is always in zstd's range; fall back to the crate default just in case.
-    Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default())
-}
+pub use super::compression::default_compression;
 
 /// One data file written by a load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,11 +122,32 @@ impl FileStats {
     }
 }
 
-/// The file currently being written.
+/// The file currently being written: encoded in memory, a row group at a time handed to the
+/// upload.
 struct OpenFile {
     path: Path,
-    writer: AsyncArrowWriter<BufWriter>,
+    encoder: FileEncoder,
+    upload: BufWriter,
     rows: u64,
+}
+
+impl OpenFile {
+    /// Encoded bytes, those of the open row group estimated.
+    fn size(&self) -> u64 {
+        self.encoder.bytes_written() as u64 + self.encoder.in_progress_size() as u64
+    }
+
+    /// Hand the encoded bytes to the upload (which sends a part once it has one).
+    async fn drain(&mut self) -> Result<(), SinkError> {
+        let bytes = self.encoder.take_buffer();
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.upload
+            .write_all(&bytes)
+            .await
+            .map_err(|e| SinkError::parquet(&self.path, &ParquetError::from(e)))
+    }
 }
 
 /// Writes the batches of one chunk into `{load_id}.{chunk}-{seq}.parquet` files.
@@ -188,9 +213,7 @@ impl ChunkWriter {
 
     /// Bytes of the finished files and of the open one (encoded so far, estimated).
     pub fn bytes_so_far(&self) -> u64 {
-        let open = self.current.as_ref().map_or(0, |f| {
-            f.writer.bytes_written() as u64 + f.writer.in_progress_size() as u64
-        });
+        let open = self.current.as_ref().map_or(0, OpenFile::size);
         self.done.iter().map(|f| f.bytes).sum::<u64>() + open
     }
 
@@ -205,13 +228,15 @@ impl ChunkWriter {
         let Some(file) = self.current.as_mut() else {
             return Ok(());
         };
-        file.writer
+        let row_group_done = file
+            .encoder
             .write(batch)
-            .await
             .map_err(|e| SinkError::parquet(&file.path, &e))?;
+        if row_group_done {
+            file.drain().await?;
+        }
         file.rows += batch.num_rows() as u64;
-        let size = file.writer.bytes_written() as u64 + file.writer.in_progress_size() as u64;
-        if size >= self.opts.rollover_bytes
+        if file.size() >= self.opts.rollover_bytes
             && let Some(file) = self.current.take()
         {
             let entry = close(file, &self.schema).await?;
@@ -232,8 +257,9 @@ impl ChunkWriter {
     /// Best effort: abort the open upload and delete the files this writer already finished.
     pub async fn abort(mut self) {
         if let Some(file) = self.current.take() {
-            let path = file.path.clone();
-            let mut upload = file.writer.into_inner();
+            let OpenFile {
+                path, mut upload, ..
+            } = file;
             if let Err(e) = upload.abort().await {
                 tracing::debug!("aborting upload of {path}: {}", redact(&e.to_string()));
             }
@@ -262,12 +288,16 @@ impl ChunkWriter {
             self.opts.part_size.max(1),
         )
         .with_max_concurrency(self.opts.upload_concurrency.max(1));
-        let writer =
-            AsyncArrowWriter::try_new(upload, Arc::clone(&self.schema), Some(self.props.clone()))
-                .map_err(|e| SinkError::parquet(&path, &e))?;
+        let encoder = FileEncoder::try_new(
+            Arc::clone(&self.schema),
+            self.props.clone(),
+            self.opts.encode_threads,
+        )
+        .map_err(|e| SinkError::parquet(&path, &e))?;
         Ok(OpenFile {
             path,
-            writer,
+            encoder,
+            upload,
             rows: 0,
         })
     }
@@ -276,14 +306,17 @@ impl ChunkWriter {
 /// Finish a file: footer written, upload completed.
 async fn close(mut file: OpenFile, schema: &SchemaRef) -> Result<FileEntry, SinkError> {
     let meta = file
-        .writer
+        .encoder
         .finish()
-        .await
         .map_err(|e| SinkError::parquet(&file.path, &e))?;
+    file.drain().await?;
+    let upload_err = |e: std::io::Error| SinkError::parquet(&file.path, &ParquetError::from(e));
+    file.upload.flush().await.map_err(upload_err)?;
+    file.upload.shutdown().await.map_err(upload_err)?;
     Ok(FileEntry {
         path: file.path.to_string(),
         rows: file.rows,
-        bytes: file.writer.bytes_written() as u64,
+        bytes: file.encoder.bytes_written() as u64,
         stats: Some(FileStats::from_metadata(&meta, schema)),
     })
 }

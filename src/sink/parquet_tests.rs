@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{LogicalType, TimeUnit as PqTimeUnit};
+use parquet::basic::{LogicalType, TimeUnit as PqTimeUnit, ZstdLevel};
 
 const ID: &str = "20260122T031500.123456Z";
 
@@ -120,6 +120,70 @@ async fn three_batches_round_trip(store: Arc<dyn ObjectStore>) {
     let col = md.row_group(0).column(0);
     // The level is not stored in the file; the codec is.
     assert!(matches!(col.compression(), Compression::ZSTD(_)));
+}
+
+#[tokio::test]
+async fn every_codec_is_written_to_the_footer_and_reads_back() {
+    let input = vec![batch(0, 10), batch(10, 10)];
+    for text in ["zstd(9)", "snappy", "lz4", "gzip", "none"] {
+        let codec = crate::sink::compression::parse(text).unwrap();
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let mut w = writer(
+            &store,
+            0,
+            WriterOptions {
+                compression: codec,
+                ..opts(10, DEFAULT_ROLLOVER_BYTES)
+            },
+        );
+        write_all(&mut w, &input).await;
+        let files = w.finish().await.unwrap();
+        let (bytes, out) = read(&store, &files[0].path).await;
+        assert_eq!(concat(&out), concat(&input), "{text}");
+        let md = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .unwrap()
+            .metadata()
+            .clone();
+        for rg in md.row_groups() {
+            for col in rg.columns() {
+                // The footer keeps the codec, not the level.
+                let stored = match (col.compression(), codec) {
+                    (Compression::ZSTD(_), Compression::ZSTD(_))
+                    | (Compression::GZIP(_), Compression::GZIP(_)) => true,
+                    (got, want) => got == want,
+                };
+                assert!(stored, "{text}: {:?}", col.compression());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn encoding_threads_change_no_byte_of_a_multipart_file() {
+    // 200k rows in row groups of 20k: big enough for the parallel path and several parts.
+    let input: Vec<RecordBatch> = (0..10).map(|i| batch(i * 20_000, 20_000)).collect();
+    let mut files = Vec::new();
+    for threads in [1, 3] {
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let mut w = writer(
+            &store,
+            0,
+            WriterOptions {
+                encode_threads: threads,
+                part_size: 64 * 1024,
+                ..opts(20_000, DEFAULT_ROLLOVER_BYTES)
+            },
+        );
+        write_all(&mut w, &input).await;
+        let entries = w.finish().await.unwrap();
+        assert_eq!(entries.len(), 1);
+        let (bytes, out) = read(&store, &entries[0].path).await;
+        assert_eq!(concat(&out), concat(&input), "{threads} threads");
+        assert_eq!(bytes.len() as u64, entries[0].bytes);
+        assert!(entries[0].bytes > 2 * 64 * 1024, "a multipart upload");
+        files.push((bytes, entries[0].clone()));
+    }
+    assert_eq!(files[0], files[1], "the same file and statistics");
 }
 
 #[tokio::test]
@@ -244,6 +308,7 @@ fn options_take_the_destination_settings() {
     let dest = crate::sink::store::Destination::Local {
         name: "local".into(),
         root: "out".into(),
+        compression: crate::sink::compression::default_compression(),
     };
     let o = WriterOptions::for_destination(&dest, 5000);
     assert_eq!(o.row_group_rows, 5000);
@@ -253,5 +318,14 @@ fn options_take_the_destination_settings() {
     assert_eq!(
         o.compression,
         Compression::ZSTD(ZstdLevel::try_new(1).unwrap())
+    );
+    let snappy = crate::sink::store::Destination::Local {
+        name: "local".into(),
+        root: "out".into(),
+        compression: Compression::SNAPPY,
+    };
+    assert_eq!(
+        WriterOptions::for_destination(&snappy, 5000).compression,
+        Compression::SNAPPY
     );
 }

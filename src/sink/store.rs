@@ -1,9 +1,11 @@
 //! Destinations: a local folder or an ADLS Gen2 account, opened as an `Arc<dyn ObjectStore>`.
 
 use super::azure::{EMULATOR_ACCOUNT, azure_auth, azure_store, destination_problems};
+use super::compression::{self, default_compression};
 use crate::config::secrets::{DestinationSecret, Secret};
 use object_store::local::LocalFileSystem;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use parquet::basic::Compression;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +29,8 @@ pub enum Destination {
         name: String,
         /// The folder (already resolved against the folder of secrets.toml).
         root: PathBuf,
+        /// Parquet codec of the files written there.
+        compression: Compression,
     },
     /// An ADLS Gen2 (or Blob) account.
     Azure {
@@ -62,6 +66,8 @@ pub struct AzureConfig {
     pub connect_timeout: Duration,
     /// Whole-request timeout.
     pub request_timeout: Duration,
+    /// Parquet codec of the files written there.
+    pub compression: Compression,
 }
 
 /// How to authenticate against Azure Storage: exactly one per destination.
@@ -126,12 +132,22 @@ impl Destination {
             message,
         };
         if let Some(first) = destination_problems(name, s).into_iter().next() {
-            return Err(err(first.message));
+            return Err(err(match first.hint {
+                Some(hint) => format!("{}; {hint}", first.message),
+                None => first.message,
+            }));
         }
+        // A bad value is one of the problems above: parse cannot fail here.
+        let compression = s
+            .compression
+            .as_deref()
+            .and_then(|text| compression::parse(text).ok())
+            .unwrap_or_else(default_compression);
         if let Some(root) = &s.path {
             return Ok(Destination::Local {
                 name: name.to_string(),
                 root: root.clone(),
+                compression,
             });
         }
         let auth = azure_auth(&format!("destinations.{name}"), s).map_err(|problems| {
@@ -167,6 +183,7 @@ impl Destination {
             upload_concurrency: upload_concurrency as usize,
             connect_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(300),
+            compression,
         };
         Ok(Destination::Azure {
             name: name.to_string(),
@@ -197,9 +214,18 @@ impl Destination {
         }
     }
 
-    /// A one-line description for logs and `--dry-run` (never a secret).
-    pub fn describe(&self) -> String {
+    /// Parquet codec of every file written to this destination.
+    pub fn compression(&self) -> Compression {
         match self {
+            Destination::Local { compression, .. } => *compression,
+            Destination::Azure { cfg, .. } => cfg.compression,
+        }
+    }
+
+    /// A one-line description for logs and `--dry-run` (never a secret); the codec only when
+    /// it is not the default.
+    pub fn describe(&self) -> String {
+        let mut s = match self {
             Destination::Local { root, .. } => format!("local folder {}", root.display()),
             Destination::Azure { cfg, .. } => {
                 let mut s = format!("ADLS account {}, auth {}", cfg.account, cfg.auth.kind());
@@ -208,13 +234,20 @@ impl Destination {
                 }
                 s
             }
+        };
+        if self.compression() != default_compression() {
+            s.push_str(&format!(
+                ", compression {}",
+                compression::name(self.compression())
+            ));
         }
+        s
     }
 
     /// Open the object store for one container (a sub-folder for a local destination).
     pub fn store(&self, container: &str) -> Result<Arc<dyn ObjectStore>, SinkError> {
         match self {
-            Destination::Local { name, root } => local_store(name, root, container),
+            Destination::Local { name, root, .. } => local_store(name, root, container),
             Destination::Azure { name, cfg } => azure_store(name, cfg, container),
         }
     }

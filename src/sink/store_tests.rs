@@ -24,7 +24,8 @@ fn path_makes_a_local_destination() {
         d,
         Destination::Local {
             name: "local".into(),
-            root: PathBuf::from("/x/output")
+            root: PathBuf::from("/x/output"),
+            compression: crate::sink::compression::default_compression(),
         }
     );
     assert_eq!(
@@ -214,6 +215,7 @@ fn local_store_creates_the_container_folder() {
     let d = Destination::Local {
         name: "local".into(),
         root: dir.path().join("out"),
+        compression: crate::sink::compression::default_compression(),
     };
     let store = d.store("raw").unwrap();
     assert!(dir.path().join("out").join("raw").is_dir());
@@ -238,6 +240,7 @@ fn local_store_error_names_the_folder() {
     let d = Destination::Local {
         name: "local".into(),
         root: file.clone(),
+        compression: crate::sink::compression::default_compression(),
     };
     let m = d.store("raw").unwrap_err().to_string();
     assert!(m.contains(&file.display().to_string()), "{m}");

@@ -27,6 +27,7 @@ use futures::TryStreamExt;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
+use parquet::basic::Compression;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -89,6 +90,8 @@ pub struct DeltaTarget {
     pub(super) url: url::Url,
     /// The store that `url`'s scheme and host name (for DataFusion).
     pub(super) root: Arc<dyn ObjectStore>,
+    /// The destination's Parquet codec, for the files delta-rs writes (MERGE, OPTIMIZE).
+    pub(super) compression: Compression,
 }
 
 impl DeltaTarget {
@@ -141,6 +144,7 @@ impl DeltaTarget {
             prefix: prefix.to_string(),
             url,
             root,
+            compression: destination.compression(),
         })
     }
 

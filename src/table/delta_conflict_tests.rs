@@ -25,6 +25,7 @@ impl Fixture {
         let dest = Destination::Local {
             name: "out".into(),
             root: root.to_path_buf(),
+            compression: crate::sink::compression::default_compression(),
         };
         let store = dest.store("c").unwrap();
         Fixture {

@@ -43,6 +43,7 @@ async fn a_stale_append_of_a_committed_sequence_fails() {
     let dest = Destination::Local {
         name: "lake".into(),
         root: dir.path().to_path_buf(),
+        compression: crate::sink::compression::default_compression(),
     };
     let store = dest.store("raw").unwrap();
     let layout = TableLayout::new("lake", "db", "orders").for_job("orders");

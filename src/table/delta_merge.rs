@@ -11,7 +11,6 @@
 use super::delta::{DeltaError, DeltaTarget, LoadInfo, commit_err, commit_properties, delta_err};
 use super::delta_schema::{SchemaPlan, plain};
 use crate::sink::layout::{TableLayout, same_job};
-use crate::sink::parquet::default_compression;
 use crate::sink::store::redact;
 use arrow::datatypes::{DataType, SchemaRef};
 use deltalake::datafusion::common::Column;
@@ -27,6 +26,7 @@ use deltalake::protocol::SaveMode;
 use futures::StreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use std::sync::Arc;
 
@@ -98,7 +98,7 @@ impl DeltaTarget {
             self.table = WriteBuilder::new(self.log_store(), snapshot)
                 .with_input_plan(source.logical_plan().clone())
                 .with_session_state(session)
-                .with_writer_properties(writer_properties())
+                .with_writer_properties(writer_properties(self.compression))
                 .with_save_mode(SaveMode::Overwrite)
                 .with_schema_mode(SchemaMode::Overwrite)
                 .with_commit_properties(props)
@@ -129,7 +129,7 @@ impl DeltaTarget {
                     .with_source_alias("source")
                     .with_target_alias("target")
                     .with_session_state(session)
-                    .with_writer_properties(writer_properties())
+                    .with_writer_properties(writer_properties(self.compression))
                     .with_merge_schema(load.columns.adds_columns())
                     .with_commit_properties(props)
                     .when_matched_update(|u| {
@@ -162,10 +162,10 @@ impl DeltaTarget {
     }
 }
 
-/// The files delta-rs writes compress like ours (ZSTD level 1).
-fn writer_properties() -> WriterProperties {
+/// The files delta-rs writes compress like ours (the destination's codec).
+pub(super) fn writer_properties(compression: Compression) -> WriterProperties {
     WriterProperties::builder()
-        .set_compression(default_compression())
+        .set_compression(compression)
         .build()
 }
 

@@ -4,7 +4,9 @@
 //! OPTIMIZE bin-packs files smaller than the target size into files of about that size: the
 //! table's `delta.targetFileSize`, else delta-rs's default of 100 MiB (large enough that a
 //! reader opens few files, small enough that one file is one unit of parallel work). Its commit
-//! changes no data (`dataChange = false`): readers and appends are not disturbed.
+//! changes no data (`dataChange = false`): readers and appends are not disturbed. Its files
+//! are written in the destination's `compression`, like the loads' (delta-rs's own default is
+//! ZSTD level 4).
 //!
 //! VACUUM runs in delta-rs's full mode: it deletes the files of entries removed longer ago
 //! than the retention and files in the table folder the log does not reference whose last
@@ -79,6 +81,7 @@ impl DeltaTarget {
             .table()
             .clone()
             .optimize()
+            .with_writer_properties(super::delta_merge::writer_properties(self.compression))
             .with_commit_properties(props()?)
             .await
             .map_err(|e| err("optimizing", &e))?;

@@ -32,6 +32,7 @@ async fn commits_past_the_checkpoint_interval_write_checkpoints() {
     let dest = Destination::Local {
         name: "out".into(),
         root: dir.path().to_path_buf(),
+        compression: crate::sink::compression::default_compression(),
     };
     let store = dest.store("c").unwrap();
     let layout = TableLayout::new("raw", "db", "items").for_job("j");
@@ -95,6 +96,7 @@ async fn the_head_survives_more_maintenance_commits_than_the_search_reads() {
     let dest = Destination::Local {
         name: "out".into(),
         root: dir.path().to_path_buf(),
+        compression: crate::sink::compression::default_compression(),
     };
     let store = dest.store("c").unwrap();
     let layout = TableLayout::new("raw", "db", "items").for_job("j");

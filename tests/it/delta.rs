@@ -32,7 +32,7 @@ print(json.dumps({
 "#;
 
 /// The Python with deltalake and polars, or `None` after [`support::service_missing`].
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let py = std::env::var_os("INGEST_TEST_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -71,7 +71,7 @@ pub(crate) fn read(py: &Path, uri: &str, opts: &Value, version: Option<i64>, app
 }
 
 /// A SQLite `items` table; `sql` runs after it is created.
-fn sqlite(db: &Path, sql: &str) {
+pub(crate) fn sqlite(db: &Path, sql: &str) {
     let url = format!("sqlite://{}?mode=rwc", db.display());
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -88,7 +88,7 @@ fn sqlite(db: &Path, sql: &str) {
 }
 
 /// Rows `from..=to` of the source, as the readers print them.
-fn insert(from: i64, to: i64, tag: &str) -> String {
+pub(crate) fn insert(from: i64, to: i64, tag: &str) -> String {
     (from..=to)
         .map(|i| {
             let name = if i % 5 == 0 {
@@ -104,7 +104,7 @@ fn insert(from: i64, to: i64, tag: &str) -> String {
         .collect()
 }
 
-fn expected(from: i64, to: i64, tag: &str) -> Vec<Value> {
+pub(crate) fn expected(from: i64, to: i64, tag: &str) -> Vec<Value> {
     (from..=to)
         .map(|i| {
             serde_json::json!({
@@ -289,3 +289,6 @@ mod crash;
 
 #[path = "delta_types.rs"]
 mod types;
+
+#[path = "delta_compression.rs"]
+mod compression;

@@ -5,6 +5,7 @@ mod api_server;
 mod azure;
 mod cli;
 mod commands;
+mod compression;
 mod content;
 mod decimal_cursor;
 mod delta;

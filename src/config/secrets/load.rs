@@ -138,6 +138,7 @@ pub(super) const DESTINATION_KEYS: &[(&str, Kind)] = &[
     ("retry_timeout_secs", Kind::Int(i64::MAX as u64)),
     ("part_size_mib", Kind::Int(i64::MAX as u64)),
     ("upload_concurrency", Kind::Int(u32::MAX as u64)),
+    ("compression", Kind::Str),
 ];
 
 /// Load secrets.toml with overrides from the process environment.
