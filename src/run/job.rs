@@ -1,6 +1,5 @@
 //! One job: adopt a newer manifest, plan, extract, then commit (manifest → state) and tidy.
 
-use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
 use super::drift;
 use super::job_state::{Committed, CommittedLoad, adopt_load, off_runtime, save_committed};
@@ -9,6 +8,7 @@ use super::summary::{JobReport, Status};
 use super::tidy::tidy;
 use crate::config::{Job, LoadType};
 use crate::plan::CursorValue;
+use crate::plan::boundary::BOUNDARY_CAP;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::{self, Manifest, ManifestWindow};
 use crate::sink::store::Destination;

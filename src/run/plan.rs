@@ -1,8 +1,8 @@
 //! Planning one job against its source: schema, incremental window, chunks; the dry-run printout.
 
-use super::boundary::MatchColumn;
 use super::job::JobError;
 use crate::config::{Job, LoadType};
+use crate::plan::boundary::MatchColumn;
 use crate::plan::chunk::{self, Chunk};
 use crate::plan::cursor::ParseCursorError;
 use crate::plan::sql::{self, Relation};
@@ -86,7 +86,7 @@ pub enum PlanError {
     /// Too many rows share the new watermark to remember their keys.
     #[error(
         "{rows} rows share the new watermark {value} of `{column}` (more than {cap}); use a finer cursor column (e.g. a timestamp with fractions or an increasing id)",
-        cap = super::boundary::BOUNDARY_CAP
+        cap = crate::plan::boundary::BOUNDARY_CAP
     )]
     TooManyAtWatermark {
         /// Rows at the watermark.
