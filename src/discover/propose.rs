@@ -154,7 +154,7 @@ pub fn cursor_kind(d: Dialect, data_type: &str) -> Option<CursorKind> {
             _ => None,
         },
     }?;
-    crate::run::plan::cursor_kind(&arrow)
+    crate::plan::column::cursor_kind(&arrow)
 }
 
 fn name_rank(name: &str) -> Option<usize> {

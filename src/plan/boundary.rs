@@ -303,7 +303,7 @@ mod tests {
         use arrow::array::Decimal128Array;
         let ty = DataType::Decimal128(38, 9);
         assert_eq!(
-            crate::run::plan::cursor_kind(&ty),
+            crate::plan::column::cursor_kind(&ty),
             Some(CursorKind::Decimal)
         );
         let d = |s: &str| CursorValue::parse(CursorKind::Decimal, s).unwrap();
@@ -337,7 +337,7 @@ mod tests {
         use arrow::array::Decimal128Array;
         let ty = DataType::Decimal128(20, 0);
         assert_eq!(
-            crate::run::plan::cursor_kind(&ty),
+            crate::plan::column::cursor_kind(&ty),
             Some(crate::plan::CursorKind::Int)
         );
         let schema = Arc::new(Schema::new(vec![Field::new("n", ty.clone(), false)]));

@@ -2,8 +2,11 @@
 
 pub mod boundary;
 pub mod chunk;
+pub mod column;
 pub mod cursor;
+pub mod error;
 pub mod sql;
 pub mod window;
 
 pub use cursor::{CursorKind, CursorValue, Watermark};
+pub use error::PlanError;

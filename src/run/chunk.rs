@@ -2,9 +2,10 @@
 
 use super::RetryPolicy;
 use super::job::{ChunkCause, JobContext, JobError};
-use super::plan::{JobPlan, column_index};
+use super::plan::JobPlan;
 use crate::config::Job;
 use crate::plan::boundary::Boundary;
+use crate::plan::column::column_index;
 use crate::plan::sql::{self, Relation};
 use crate::sink::layout::TableLayout;
 use crate::sink::parquet::{ChunkWriter, FileEntry, WriterOptions};

@@ -3,9 +3,10 @@
 //! keys of the previous load comparable when the columns they were hashed over changed.
 
 use super::job::JobError;
-use super::plan::{JobPlan, column_index};
+use super::plan::JobPlan;
 use crate::config::{Job, LoadType, SchemaChange};
 use crate::plan::boundary::{MatchColumn, native};
+use crate::plan::column::column_index;
 use crate::plan::sql;
 use crate::sink::layout::TableLayout;
 use crate::sink::manifest::{self, FieldInfo, Manifest};

@@ -4,13 +4,13 @@ use super::job::JobError;
 use crate::config::{Job, LoadType};
 use crate::plan::boundary::MatchColumn;
 use crate::plan::chunk::{self, Chunk};
-use crate::plan::cursor::ParseCursorError;
+use crate::plan::column::{column_index, cursor_kind};
 use crate::plan::sql::{self, Relation};
 use crate::plan::window::Window;
-use crate::plan::{CursorKind, CursorValue};
+use crate::plan::{CursorKind, CursorValue, PlanError};
 use crate::source::{Described, Native, Source};
 use crate::state::store::JobState;
-use arrow::datatypes::{DataType, Schema, SchemaRef};
+use arrow::datatypes::{Schema, SchemaRef};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -35,102 +35,6 @@ pub struct JobPlan {
     pub boundary_match: Option<Vec<MatchColumn>>,
     /// The cursor's lowest value in the whole relation (incremental), for the row estimate.
     pub lowest: Option<CursorValue>,
-}
-
-/// Why a job could not be planned.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    /// A column the workbook names is not in the source's result.
-    #[error("column `{0}` is not in the source's result")]
-    MissingColumn(String),
-    /// The watermark column's type cannot be a cursor.
-    #[error(
-        "watermark column `{column}` has type {data_type}, which cannot be a cursor (integer, decimal, date or timestamp)"
-    )]
-    NotACursor {
-        /// The column.
-        column: String,
-        /// Its Arrow type.
-        data_type: DataType,
-    },
-    /// The partition column's type cannot split chunks.
-    #[error("partition column `{0}` must be an integer, decimal, date or timestamp")]
-    NotAPartition(String),
-    /// The stored watermark is on another column or of another kind than the job's now.
-    #[error(
-        "the stored watermark is on `{stored_column}` ({stored_kind}) but the job now uses `{column}` ({kind}); run `ingest state reset {job_id}`"
-    )]
-    WatermarkMoved {
-        /// Column of the stored watermark.
-        stored_column: String,
-        /// Kind of the stored watermark.
-        stored_kind: CursorKind,
-        /// The job's watermark column.
-        column: String,
-        /// Its cursor kind now.
-        kind: CursorKind,
-        /// The job.
-        job_id: String,
-    },
-    /// The stored watermark does not parse as its kind.
-    #[error("stored watermark: {0}")]
-    StoredWatermark(#[source] ParseCursorError),
-    /// The workbook's `last_watermark` does not parse as the column's kind.
-    #[error("last_watermark (row {row}): {source}")]
-    LastWatermark {
-        /// Workbook row.
-        row: u32,
-        /// Why it does not parse.
-        source: ParseCursorError,
-    },
-    /// Too many rows share the new watermark to remember their keys.
-    #[error(
-        "{rows} rows share the new watermark {value} of `{column}` (more than {cap}); use a finer cursor column (e.g. a timestamp with fractions or an increasing id)",
-        cap = crate::plan::boundary::BOUNDARY_CAP
-    )]
-    TooManyAtWatermark {
-        /// Rows at the watermark.
-        rows: usize,
-        /// The watermark, as text.
-        value: String,
-        /// The cursor column.
-        column: String,
-    },
-}
-
-/// Find a workbook column name in the schema: a quoted name exactly, a plain one ignoring case.
-/// A quoted name is unwrapped as the SQL quotes it (`"a""b"` is the column `a"b`).
-pub fn column_index(schema: &Schema, name: &str) -> Result<usize, PlanError> {
-    let quoted = sql::unwrap_quoted(name);
-    schema
-        .fields()
-        .iter()
-        .position(|f| match &quoted {
-            Some(inner) => f.name() == inner,
-            None => f.name().eq_ignore_ascii_case(name),
-        })
-        .ok_or_else(|| PlanError::MissingColumn(name.to_string()))
-}
-
-/// The cursor kind of an Arrow type, if it can be a cursor.
-pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
-    match data_type {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            Some(CursorKind::Int)
-        }
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            Some(CursorKind::Int)
-        }
-        // Whole-number decimals (Oracle NUMBER(p,0) with p > 18, NUMERIC(p,0)) are integers.
-        DataType::Decimal128(_, 0) => Some(CursorKind::Int),
-        // Other decimals (Oracle NUMBER without precision is Decimal128(38, 9)) are exact
-        // decimal cursors, compared numerically.
-        DataType::Decimal128(_, s) if *s > 0 => Some(CursorKind::Decimal),
-        DataType::Date32 | DataType::Date64 => Some(CursorKind::Date),
-        DataType::Timestamp(_, None) => Some(CursorKind::Timestamp),
-        DataType::Timestamp(_, Some(_)) => Some(CursorKind::TimestampTz),
-        _ => None,
-    }
 }
 
 pub(super) async fn plan(
@@ -377,29 +281,4 @@ pub fn render_stages(reports: &[super::summary::JobReport]) -> String {
         out.push_str(&format!("stage {stage}: {}\n", ids.join(", ")));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow::datatypes::Field;
-
-    #[test]
-    fn quoted_names_find_their_column_exactly() {
-        let schema = Schema::new(
-            ["x\"y", "a]b", "w`z", "Plain", "plain\"\"twice"]
-                .map(|n| Field::new(n, DataType::Int32, true))
-                .to_vec(),
-        );
-        let at = |n: &str| column_index(&schema, n).ok();
-        assert_eq!(at("\"x\"\"y\""), Some(0));
-        assert_eq!(at("[a]]b]"), Some(1));
-        assert_eq!(at("`w``z`"), Some(2));
-        assert_eq!(at("\"w`z\""), Some(2));
-        assert_eq!(at("plain"), Some(3));
-        assert_eq!(at("\"plain\""), None, "a quoted name matches case exactly");
-        assert_eq!(at("\"plain\"\"\"\"twice\""), Some(4));
-        let e = column_index(&schema, "nope").unwrap_err().to_string();
-        assert!(e.contains("`nope` is not in the source's result"), "{e}");
-    }
 }
