@@ -5,6 +5,7 @@ pub mod chunk;
 pub mod column;
 pub mod cursor;
 pub mod error;
+pub mod partition;
 pub mod sql;
 pub mod window;
 

@@ -4,10 +4,10 @@ use super::job::JobError;
 use crate::config::{Job, LoadType};
 use crate::plan::boundary::MatchColumn;
 use crate::plan::chunk::{self, Chunk};
-use crate::plan::column::{column_index, cursor_kind};
+use crate::plan::partition;
 use crate::plan::sql::{self, Relation};
-use crate::plan::window::Window;
-use crate::plan::{CursorKind, CursorValue, PlanError};
+use crate::plan::window::{Window, cursor_column, lower_bound, window_within};
+use crate::plan::{CursorKind, CursorValue};
 use crate::source::{Described, Native, Source};
 use crate::state::store::JobState;
 use arrow::datatypes::{Schema, SchemaRef};
@@ -47,41 +47,15 @@ pub(super) async fn plan(
     let mut previous_keys = HashSet::new();
     let (mut window, mut kind, mut empty, mut lowest) = (None, None, false, None);
     if job.load_type == LoadType::Incremental {
-        let column = job.watermark_column.clone().unwrap_or_default();
-        let idx = column_index(&schema, &column)?;
-        let k =
-            cursor_kind(schema.field(idx).data_type()).ok_or_else(|| PlanError::NotACursor {
-                column: column.clone(),
-                data_type: schema.field(idx).data_type().clone(),
-            })?;
+        let (column, k) = cursor_column(job, &schema)?;
         kind = Some(k);
-        let lo = match state.and_then(|s| s.watermark.as_ref()) {
-            Some(w) => {
-                if !w.column.eq_ignore_ascii_case(&column) || w.kind != k {
-                    return Err(PlanError::WatermarkMoved {
-                        stored_column: w.column.clone(),
-                        stored_kind: w.kind,
-                        column,
-                        kind: k,
-                        job_id: job.job_id.clone(),
-                    }
-                    .into());
-                }
-                previous_keys = state
-                    .map(|s| s.boundary_keys.iter().cloned().collect())
-                    .unwrap_or_default();
-                Some(w.cursor().map_err(PlanError::StoredWatermark)?)
-            }
-            None => match &job.last_watermark {
-                Some(text) => Some(CursorValue::parse(k, text).map_err(|source| {
-                    PlanError::LastWatermark {
-                        row: job.row,
-                        source,
-                    }
-                })?),
-                None => None,
-            },
-        };
+        let stored = state.and_then(|s| {
+            s.watermark
+                .as_ref()
+                .map(|w| (w, s.boundary_keys.as_slice()))
+        });
+        let (lo, keys) = lower_bound(job, &column, k, stored)?;
+        previous_keys = keys;
         if state.is_none() {
             let nulls = source.null_count(&native, &rel, &column).await?;
             if nulls > 0 {
@@ -91,15 +65,15 @@ pub(super) async fn plan(
                 );
             }
         }
-        match source
+        let bounds = source
             .window_bounds(&mut native, &rel, &column, k, lo.as_ref())
-            .await?
-        {
-            Some((min, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
+            .await?;
+        match window_within(column, lo, bounds) {
+            Some((w, min)) => {
                 lowest = Some(min);
-                window = Some(Window { column, lo, hi })
+                window = Some(w)
             }
-            _ => empty = true,
+            None => empty = true,
         }
     }
     let chunks = if empty {
@@ -128,34 +102,13 @@ async fn plan_chunks(
     schema: &Schema,
     window: Option<&Window>,
 ) -> Result<Vec<Chunk>, JobError> {
-    let whole = || {
-        vec![Chunk {
-            index: 0,
-            column: String::new(),
-            from: None,
-            to: None,
-            nulls: true,
-        }]
-    };
-    if job.parallelism <= 1 {
-        return Ok(whole());
-    }
-    let column = match (&job.partition_column, job.primary_key.as_slice()) {
-        (Some(c), _) => c.clone(),
-        (None, [pk]) => pk.clone(),
-        _ => return Ok(whole()),
-    };
-    let idx = column_index(schema, &column)?;
-    let Some(kind) = cursor_kind(schema.field(idx).data_type()) else {
-        if job.partition_column.is_some() {
-            return Err(PlanError::NotAPartition(column).into());
-        }
-        return Ok(whole());
+    let Some((column, kind)) = partition::partition_column(job, schema)? else {
+        return Ok(partition::whole());
     };
     let q = sql::bounds_sql(source.dialect(), rel, &column, window);
     Ok(match source.bounds(native, &q, &column, kind).await? {
         Some((min, max)) => chunk::split(&column, &min, &max, job.parallelism),
-        None => whole(),
+        None => partition::whole(),
     })
 }
 
