@@ -137,7 +137,7 @@ async fn run_cmd(global: &crate::cli::Global, args: RunArgs) -> u8 {
             print!("{}", run::plan::render_stages(&reports));
             for r in &reports {
                 if let Some(p) = &r.plan {
-                    print!("{}", run::plan::render_plan_text(&r.job_id, p));
+                    print!("{}", crate::plan::report::render_plan_text(&r.job_id, p));
                 }
                 if !r.depends_on.is_empty() {
                     println!("  after: {}", r.depends_on.join(", "));

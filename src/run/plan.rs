@@ -1,17 +1,17 @@
-//! Planning one job against its source: schema, incremental window, chunks; the dry-run printout.
+//! Planning one job against its source: schema, incremental window, chunks; the dry-run order.
 
 use super::job::JobError;
 use crate::config::{Job, LoadType};
 use crate::plan::boundary::MatchColumn;
 use crate::plan::chunk::{self, Chunk};
 use crate::plan::partition;
-use crate::plan::sql::{self, Relation};
+use crate::plan::report::PlanReport;
+use crate::plan::sql::{self, Dialect, Relation};
 use crate::plan::window::{Window, cursor_column, lower_bound, window_within};
 use crate::plan::{CursorKind, CursorValue};
 use crate::source::{Described, Native, Source};
 use crate::state::store::JobState;
 use arrow::datatypes::{Schema, SchemaRef};
-use serde::Serialize;
 use std::collections::HashSet;
 
 /// The plan of one job.
@@ -112,113 +112,16 @@ async fn plan_chunks(
     })
 }
 
-/// What a dry run shows of a job's plan: the window and each chunk's SQL with its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanReport {
-    /// Source type.
-    pub source_type: String,
-    /// FULL or INCREMENTAL.
-    pub load_type: String,
-    /// Columns of the result.
-    pub columns: usize,
-    /// The incremental window; `None` for a full copy.
-    pub window: Option<PlanWindow>,
-    /// Whether there is nothing to load.
-    pub empty: bool,
-    /// One statement per chunk.
-    pub chunks: Vec<PlanChunk>,
-}
-
-/// The incremental window of a [`PlanReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanWindow {
-    /// Cursor column.
-    pub column: String,
-    /// Lower bound, `None` from the beginning.
-    pub from: Option<String>,
-    /// Upper bound.
-    pub to: String,
-    /// Boundary keys stored at the lower bound.
-    pub boundary_keys: usize,
-}
-
-/// One chunk's statement of a [`PlanReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanChunk {
-    /// Chunk number.
-    pub index: usize,
-    /// The SQL, on one line.
-    pub sql: String,
-    /// The bound parameters, as text, in order.
-    pub params: Vec<String>,
-}
-
 /// The dry-run view of a plan (no secret: SQL and cursor values only).
-pub(super) fn plan_report(job: &Job, d: crate::plan::sql::Dialect, plan: &JobPlan) -> PlanReport {
-    let rel = Relation::of(job);
-    let chunks = plan
-        .chunks
-        .iter()
-        .map(|chunk| {
-            if let Some(api) = &job.api {
-                return PlanChunk {
-                    index: chunk.index,
-                    sql: api.to_string(),
-                    params: Vec::new(),
-                };
-            }
-            let q = sql::select_sql(
-                d,
-                &rel,
-                plan.window.as_ref(),
-                (!chunk.column.is_empty()).then_some(chunk),
-            );
-            PlanChunk {
-                index: chunk.index,
-                sql: q.sql.replace('\n', " "),
-                params: q.params.iter().map(|p| p.value.to_text()).collect(),
-            }
-        })
-        .collect();
-    PlanReport {
-        source_type: job.source_type.to_string(),
-        load_type: job.load_type.to_string(),
-        columns: plan.schema.fields().len(),
-        window: plan.window.as_ref().map(|w| PlanWindow {
-            column: w.column.clone(),
-            from: w.lo.as_ref().map(CursorValue::to_text),
-            to: w.hi.to_text(),
-            boundary_keys: plan.previous_keys.len(),
-        }),
-        empty: plan.empty,
-        chunks,
-    }
-}
-
-/// The plan as the text a dry run prints.
-pub fn render_plan_text(job_id: &str, p: &PlanReport) -> String {
-    let mut out = format!(
-        "job {job_id} ({} {}, {} columns)\n",
-        p.source_type, p.load_type, p.columns
-    );
-    match (&p.window, p.empty) {
-        (_, true) => out.push_str("  window: nothing to load\n"),
-        (Some(w), _) => out.push_str(&format!(
-            "  window: {} from {} to {} ({} boundary keys)\n",
-            w.column,
-            w.from.as_deref().unwrap_or("the beginning"),
-            w.to,
-            w.boundary_keys
-        )),
-        (None, _) => out.push_str("  full copy\n"),
-    }
-    for c in &p.chunks {
-        out.push_str(&format!("  chunk {}: {}\n", c.index, c.sql));
-        if !c.params.is_empty() {
-            out.push_str(&format!("    params: {}\n", c.params.join(", ")));
-        }
-    }
-    out
+pub(super) fn plan_report(job: &Job, d: Dialect, plan: &JobPlan) -> PlanReport {
+    PlanReport::new(
+        job,
+        d,
+        plan.schema.fields().len(),
+        plan.window.as_ref().map(|w| (w, plan.previous_keys.len())),
+        plan.empty,
+        &plan.chunks,
+    )
 }
 
 /// The dry run's order: `stage 1: a, b` (no dependency), `stage 2: c` (after stage 1), …
