@@ -2,7 +2,8 @@
 
 pub mod api;
 pub mod arrow;
-pub mod error;
+mod batches;
+mod error;
 pub mod mssql;
 pub mod mssql_error;
 mod mssql_time;
@@ -16,8 +17,12 @@ pub mod postgres;
 pub mod settings;
 pub mod sqlite;
 mod text_rows;
+mod timeout;
 
+pub use batches::{BatchSender, spawn_batches, spawn_blocking_batches};
 pub use error::SourceError;
+pub use settings::SourceSettings;
+pub use timeout::{deadline, until};
 
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
@@ -26,40 +31,6 @@ use ::arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Run `work`, stopped at `deadline` (no deadline: no limit) with [`SourceError::timed_out`].
-pub async fn until<T>(
-    deadline: Option<(tokio::time::Instant, Duration)>,
-    sql: &str,
-    work: impl std::future::Future<Output = Result<T, SourceError>>,
-) -> Result<T, SourceError> {
-    match deadline {
-        None => work.await,
-        Some((at, limit)) => tokio::time::timeout_at(at, work)
-            .await
-            .unwrap_or_else(|_| Err(SourceError::timed_out(Some(limit), "", sql))),
-    }
-}
-
-/// The deadline of a statement starting now under `limit`.
-pub fn deadline(limit: Option<Duration>) -> Option<(tokio::time::Instant, Duration)> {
-    limit.map(|l| (tokio::time::Instant::now() + l, l))
-}
-
-/// The entry of a map keyed by result column names for a workbook column name, matched as
-/// the planner matches it: a quoted name (`"a""b"`, `[a]]b]`) exactly once unquoted, a plain
-/// one exactly or else ignoring case (Oracle reports `updated_at` as `UPDATED_AT`).
-pub fn by_column<'a, V>(map: &'a HashMap<String, V>, name: &str) -> Option<&'a V> {
-    match crate::plan::sql::unwrap_quoted(name) {
-        Some(inner) => map.get(&inner),
-        None => map.get(name).or_else(|| {
-            map.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        }),
-    }
-}
 
 /// What `describe` found: the Arrow schema of the result and the source's own column
 /// information, handed back to `bounds`, `count` and `extract` (sources keep no copy).
@@ -179,8 +150,6 @@ pub trait Source: Send + Sync {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
 }
 
-pub use settings::SourceSettings;
-
 /// Open the source named `name` (its secrets section): the one place that picks an
 /// implementation.
 pub async fn open(name: &str, settings: &SourceSettings) -> Result<Box<dyn Source>, SourceError> {
@@ -205,130 +174,5 @@ pub async fn open_job(
     match settings {
         SourceSettings::Api(s) => api::ApiSource::open(name, s, job, retry),
         _ => open(name, settings).await,
-    }
-}
-
-impl arrow::BatchBuilder {
-    /// Count a finished row and send the batch once it is full. `Ok(false)`: the reader is
-    /// gone, stop producing.
-    pub async fn end_row_and_send(&mut self, tx: &BatchSender) -> Result<bool, SourceError> {
-        if !self.end_row() {
-            return Ok(true);
-        }
-        self.send(tx).await
-    }
-
-    /// Send the buffered rows, if any. `Ok(false)`: the reader is gone.
-    pub async fn send(&mut self, tx: &BatchSender) -> Result<bool, SourceError> {
-        if self.is_empty() {
-            return Ok(true);
-        }
-        let batch = self
-            .finish()
-            .map_err(|e| SourceError::Other(e.to_string()))?;
-        Ok(tx.send(Ok(batch)).await.is_ok())
-    }
-}
-
-/// The sending half handed to a producer of batches.
-pub type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>;
-
-/// Run `produce` on a task feeding a bounded channel (capacity 2) and return the receiving end
-/// as a stream. An `Err` returned by `produce` becomes the stream's last item.
-pub fn spawn_batches<F, Fut>(produce: F) -> BoxStream<'static, Result<RecordBatch, SourceError>>
-where
-    F: FnOnce(BatchSender) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<(), SourceError>> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
-    tokio::spawn(async move {
-        let err_tx = tx.clone();
-        if let Err(e) = produce(tx).await {
-            let _ = err_tx.send(Err(e)).await;
-        }
-    });
-    receiver_stream(rx)
-}
-
-/// Run a blocking `produce` (a driver without async support) on a blocking thread feeding a
-/// bounded channel (capacity 2); it sends with `blocking_send`. A panic becomes an error item.
-pub fn spawn_blocking_batches<F>(produce: F) -> BoxStream<'static, Result<RecordBatch, SourceError>>
-where
-    F: FnOnce(&BatchSender) -> Result<(), SourceError> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
-    let handle = tokio::task::spawn_blocking(move || {
-        if let Err(e) = produce(&tx) {
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
-    let (done_tx, done_rx) = tokio::sync::mpsc::channel(1);
-    tokio::spawn(async move {
-        if handle.await.is_err() {
-            let _ = done_tx
-                .send(Err(SourceError::Other(
-                    "the extraction thread panicked".into(),
-                )))
-                .await;
-        }
-    });
-    use futures::StreamExt;
-    receiver_stream(rx).chain(receiver_stream(done_rx)).boxed()
-}
-
-fn receiver_stream(
-    rx: tokio::sync::mpsc::Receiver<Result<RecordBatch, SourceError>>,
-) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
-    use futures::StreamExt;
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
-    .boxed()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{SourceError, by_column, deadline, until};
-    use std::collections::HashMap;
-    use std::time::Duration;
-
-    #[tokio::test]
-    async fn a_statement_past_its_deadline_is_a_query_error_naming_the_limit_and_sql() {
-        let limit = Some(Duration::from_secs(1));
-        let never = futures::future::pending::<Result<(), SourceError>>();
-        let e = until(deadline(limit), "SELECT MAX(x) FROM t", never)
-            .await
-            .unwrap_err();
-        assert!(!e.is_transient(), "a timeout is not retried: {e:?}");
-        assert!(e.is_timeout());
-        let text = e.to_string();
-        assert!(text.contains("query_timeout_secs = 1"), "{text}");
-        assert!(text.contains("SELECT MAX(x) FROM t"), "{text}");
-        let quick = async { Ok::<_, SourceError>(7) };
-        assert_eq!(until(deadline(limit), "q", quick).await.unwrap(), 7);
-        let slow = async {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            Ok::<_, SourceError>(8)
-        };
-        assert_eq!(until(None, "q", slow).await.unwrap(), 8, "no limit");
-    }
-
-    #[test]
-    fn workbook_names_find_their_column_entry() {
-        let map: HashMap<String, u8> = [("UPDATED_AT", 1), ("x\"y", 2), ("a]b", 3), ("Id", 4)]
-            .map(|(k, v)| (k.to_string(), v))
-            .into();
-        assert_eq!(by_column(&map, "updated_at"), Some(&1));
-        assert_eq!(by_column(&map, "\"UPDATED_AT\""), Some(&1));
-        assert_eq!(
-            by_column(&map, "\"updated_at\""),
-            None,
-            "quoted: exact case"
-        );
-        assert_eq!(by_column(&map, "\"x\"\"y\""), Some(&2));
-        assert_eq!(by_column(&map, "[a]]b]"), Some(&3));
-        assert_eq!(by_column(&map, "[Id]"), Some(&4));
-        assert_eq!(by_column(&map, "id"), Some(&4));
-        assert_eq!(by_column(&map, "nope"), None);
     }
 }

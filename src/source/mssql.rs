@@ -142,7 +142,7 @@ impl MsSqlSource {
             .iter()
             .map(|p| {
                 let kind = kinds
-                    .and_then(|k| super::by_column(k, &p.column))
+                    .and_then(|k| crate::plan::column::by_column(k, &p.column))
                     .copied()
                     .unwrap_or_default();
                 mssql_types::param_data(&p.value, kind)
