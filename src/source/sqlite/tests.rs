@@ -1,5 +1,8 @@
 //! Tests of the SQLite type mapping and text formats.
+use super::text_time::{format_ts, learn_format};
 use super::*;
+use arrow::datatypes::TimeUnit;
+use sqlx::sqlite::SqlitePool;
 
 #[test]
 fn declared_types_map_exactly() {
