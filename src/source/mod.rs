@@ -5,9 +5,6 @@ pub mod arrow;
 mod batches;
 mod error;
 pub mod mssql;
-pub mod mssql_error;
-mod mssql_time;
-pub mod mssql_types;
 pub mod mysql;
 pub mod mysql_types;
 pub mod oracle;
@@ -51,7 +48,7 @@ pub enum Native {
     /// PostgreSQL: how each column is decoded from binary COPY and whether it is cast to text.
     Postgres(Arc<Vec<postgres::PgCol>>),
     /// SQL Server: how a cursor value binds for each column (by result column name).
-    MsSql(Arc<HashMap<String, mssql_types::ParamKind>>),
+    MsSql(Arc<HashMap<String, mssql::types::ParamKind>>),
     /// Oracle: which columns are `DATE` (bound as DATE, not TIMESTAMP), by result column name.
     Oracle(Arc<HashMap<String, bool>>),
     /// SQLite: how text timestamps are written, by column (learned from the values `bounds` read).

@@ -1,15 +1,20 @@
 //! SQL Server source (tiberius over rustls): typed parameters, exact types, streamed rows.
 
-use super::arrow::BatchBuilder;
-use super::mssql_error::query_err;
-use super::mssql_types;
-use super::{BatchSender, Described, Extract, Native, Source, SourceError, deadline, until};
+pub mod error;
+mod time;
+pub mod types;
+
 use crate::config::SourceType;
 use crate::config::secrets::SourceSecret;
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
+use crate::source::arrow::BatchBuilder;
+use crate::source::{
+    BatchSender, Described, Extract, Native, Source, SourceError, deadline, until,
+};
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
+use error::query_err;
 use futures::stream::{BoxStream, TryStreamExt};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -145,7 +150,7 @@ impl MsSqlSource {
                     .and_then(|k| crate::plan::column::by_column(k, &p.column))
                     .copied()
                     .unwrap_or_default();
-                mssql_types::param_data(&p.value, kind)
+                types::param_data(&p.value, kind)
                     .map(Param)
                     .map_err(|reason| SourceError::BadValue {
                         column: p.column.clone(),
@@ -265,12 +270,11 @@ impl Source for MsSqlSource {
                 .flatten()
                 .unwrap_or_default()
                 .to_string();
-            let field =
-                mssql_types::field(&name, &ty).ok_or_else(|| SourceError::UnsupportedType {
-                    column: name.clone(),
-                    db_type: ty.clone(),
-                })?;
-            kinds.insert(name.clone(), mssql_types::param_kind(&ty));
+            let field = types::field(&name, &ty).ok_or_else(|| SourceError::UnsupportedType {
+                column: name.clone(),
+                db_type: ty.clone(),
+            })?;
+            kinds.insert(name.clone(), types::param_kind(&ty));
             fields.push(field);
         }
         Ok(Described {
@@ -294,10 +298,10 @@ impl Source for MsSqlSource {
             let d = cells
                 .next()
                 .ok_or_else(|| SourceError::MissingColumn(column.to_string()))?;
-            mssql_types::cursor_of(d, kind).map_err(|reason| SourceError::BadValue {
+            types::cursor_of(d, kind).map_err(|reason| SourceError::BadValue {
                 column: column.to_string(),
                 key: None,
-                value: mssql_types::display(d),
+                value: types::display(d),
                 reason,
             })
         };
@@ -353,7 +357,7 @@ impl Source for MsSqlSource {
         let config = self.config.clone();
         let params = Self::params(&spec.native, &spec.query);
         let timeout = self.timeout;
-        super::spawn_batches(move |tx| async move {
+        crate::source::spawn_batches(move |tx| async move {
             let params = params?;
             let mut client = open_client(&name, config).await?;
             run_extract(&mut client, params, &spec, timeout, &tx).await
@@ -394,11 +398,11 @@ async fn run_extract(
             )));
         }
         for (i, (_, data)) in row.cells().enumerate() {
-            if let Err(reason) = mssql_types::append(builder.column(i), data) {
+            if let Err(reason) = types::append(builder.column(i), data) {
                 return Err(SourceError::BadValue {
                     column: spec.schema.field(i).name().clone(),
                     key: row_key(&row, &spec.key_columns),
-                    value: mssql_types::display(data),
+                    value: types::display(data),
                     reason,
                 });
             }
@@ -421,12 +425,11 @@ fn row_key(row: &tiberius::Row, key_columns: &[usize]) -> Option<String> {
         .map(|&i| {
             cells
                 .get(i)
-                .map_or_else(|| "?".into(), |d| mssql_types::display(d))
+                .map_or_else(|| "?".into(), |d| types::display(d))
         })
         .collect();
     Some(parts.join(", "))
 }
 
 #[cfg(test)]
-#[path = "mssql_tests.rs"]
 mod tests;
