@@ -1,29 +1,26 @@
 //! SQL Server source (tiberius over rustls): typed parameters, exact types, streamed rows.
 
+mod connect;
 pub mod error;
+mod extract;
 mod time;
 pub mod types;
 
-use crate::config::SourceType;
-use crate::config::secrets::SourceSecret;
+pub use connect::{MsSqlSettings, config_from};
+
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
-use crate::source::arrow::BatchBuilder;
-use crate::source::{
-    BatchSender, Described, Extract, Native, Source, SourceError, deadline, until,
-};
+use crate::source::{Described, Extract, Native, Source, SourceError, deadline, until};
 use arrow::datatypes::Schema;
 use arrow::record_batch::RecordBatch;
+use connect::{MsClient, open_client};
 use error::query_err;
-use futures::stream::{BoxStream, TryStreamExt};
+use extract::run_extract;
+use futures::stream::BoxStream;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tiberius::{AuthMethod, Client, ColumnData, Config, EncryptionLevel, IntoSql, SqlBrowser};
-use tokio::net::TcpStream;
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
-
-type MsClient = Client<Compat<TcpStream>>;
+use tiberius::{ColumnData, Config, IntoSql};
 
 /// A SQL Server database reached with a SQL login.
 pub struct MsSqlSource {
@@ -39,80 +36,6 @@ struct Param(ColumnData<'static>);
 impl<'a> IntoSql<'a> for Param {
     fn into_sql(self) -> ColumnData<'a> {
         self.0
-    }
-}
-
-/// Build the tiberius configuration from a secrets section. A `url` is an ADO.NET connection
-/// string (`server=tcp:host,1433;database=…;user id=…;password=…`); otherwise `host` (required),
-/// `port` (default 1433) or `instance` (resolved through SQL Browser), `database`, `username` and
-/// `password`, `encrypt` (default true) and `trust_server_certificate` (default false).
-pub fn config_from(secret: &SourceSecret) -> Result<Config, String> {
-    let mut config = match &secret.url {
-        Some(url) => Config::from_ado_string(url.expose())
-            .map_err(|_| "has a `url` that is not a valid ADO.NET connection string".to_string())?,
-        None => {
-            let mut c = Config::new();
-            let host = secret.host.as_deref().ok_or("has no `host` (or `url`)")?;
-            c.host(host);
-            if let Some(port) = secret.port {
-                c.port(port);
-            }
-            if let Some(instance) = secret.instance.as_deref().filter(|i| !i.is_empty()) {
-                c.instance_name(instance);
-            }
-            if let Some(db) = &secret.database {
-                c.database(db);
-            }
-            match (&secret.username, &secret.password) {
-                (Some(user), Some(pw)) => {
-                    c.authentication(AuthMethod::sql_server(user, pw.expose()))
-                }
-                (Some(_), None) => {
-                    return Err("has `username` but no `password`".into());
-                }
-                _ => {
-                    return Err("needs `username` and `password` (SQL login)".into());
-                }
-            }
-            c
-        }
-    };
-    // A `url` keeps its own `encrypt=` setting unless the section sets `encrypt`.
-    let encrypt = secret.encrypt.or(secret.url.is_none().then_some(true));
-    if let Some(on) = encrypt {
-        config.encryption(if on {
-            EncryptionLevel::Required
-        } else {
-            EncryptionLevel::Off
-        });
-    }
-    if secret.trust_server_certificate.unwrap_or(false) {
-        config.trust_cert();
-    }
-    config.application_name("ingest");
-    // tiberius fails any response the server is silent on for 30 s by default (its
-    // `command_timeout`): a MIN/MAX over an unindexed column would hit it. Statements are
-    // bounded by `query_timeout_secs` instead (see `until`), or not at all.
-    config.command_timeout(None);
-    Ok(config)
-}
-
-/// A SQL Server section, checked: the tiberius configuration and the statement limit.
-#[derive(Debug, Clone)]
-pub struct MsSqlSettings {
-    /// Address, login and TLS settings.
-    pub config: Config,
-    /// `query_timeout_secs`: the longest one statement may run (`None`: no limit).
-    pub timeout: Option<Duration>,
-}
-
-impl MsSqlSettings {
-    /// Check a section (see [`config_from`]).
-    pub fn of(secret: &SourceSecret) -> Result<MsSqlSettings, String> {
-        Ok(MsSqlSettings {
-            config: config_from(secret)?,
-            timeout: secret.query_timeout(),
-        })
     }
 }
 
@@ -185,43 +108,6 @@ impl MsSqlSource {
         })
         .await
     }
-}
-
-/// The longest a TCP connection to the server may take to open.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-async fn open_client(name: &str, mut config: Config) -> Result<MsClient, SourceError> {
-    let err = |e: tiberius::error::Error| SourceError::Connect {
-        source_type: SourceType::MsSql,
-        name: name.to_string(),
-        message: e.to_string(),
-    };
-    for _ in 0..2 {
-        // Connecting keeps a limit whatever `query_timeout_secs` says (the login handshake
-        // has tiberius's own 15 s `handshake_timeout`).
-        let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect_named(&config))
-            .await
-            .map_err(|_| SourceError::Connect {
-                source_type: SourceType::MsSql,
-                name: name.to_string(),
-                message: format!("timed out after {} s", CONNECT_TIMEOUT.as_secs()),
-            })?
-            .map_err(err)?;
-        let _ = tcp.set_nodelay(true);
-        match Client::connect(config.clone(), tcp.compat_write()).await {
-            Ok(client) => return Ok(client),
-            Err(tiberius::error::Error::Routing { host, port }) => {
-                config.host(&host);
-                config.port(port);
-            }
-            Err(e) => return Err(err(e)),
-        }
-    }
-    Err(SourceError::Connect {
-        source_type: SourceType::MsSql,
-        name: name.to_string(),
-        message: "the server redirected the connection more than once".into(),
-    })
 }
 
 /// The statement that describes the result of `select` without running it.
@@ -363,72 +249,6 @@ impl Source for MsSqlSource {
             run_extract(&mut client, params, &spec, timeout, &tx).await
         })
     }
-}
-
-async fn run_extract(
-    client: &mut MsClient,
-    params: Vec<Param>,
-    spec: &Extract,
-    timeout: Option<Duration>,
-    tx: &BatchSender,
-) -> Result<(), SourceError> {
-    let sql = &spec.query.sql;
-    let deadline = deadline(timeout);
-    let mut builder = BatchBuilder::new(spec.schema.clone(), spec.batch_rows)
-        .map_err(|c| SourceError::Other(format!("no Arrow builder for column {c}")))?;
-    let mut q = tiberius::Query::new(sql.clone());
-    for p in params {
-        q.bind(p);
-    }
-    let stream = until(deadline, sql, async {
-        q.query(client).await.map_err(|e| query_err(e, sql))
-    })
-    .await?;
-    let mut rows = stream.into_row_stream();
-    let width = spec.schema.fields().len();
-    while let Some(row) = until(deadline, sql, async {
-        rows.try_next().await.map_err(|e| query_err(e, sql))
-    })
-    .await?
-    {
-        if row.len() != width {
-            return Err(SourceError::Other(format!(
-                "the query returned {} columns where {width} were described (SQL: {sql})",
-                row.len()
-            )));
-        }
-        for (i, (_, data)) in row.cells().enumerate() {
-            if let Err(reason) = types::append(builder.column(i), data) {
-                return Err(SourceError::BadValue {
-                    column: spec.schema.field(i).name().clone(),
-                    key: row_key(&row, &spec.key_columns),
-                    value: types::display(data),
-                    reason,
-                });
-            }
-        }
-        if !builder.end_row_and_send(tx).await? {
-            return Ok(()); // the reader stopped
-        }
-    }
-    builder.send(tx).await?;
-    Ok(())
-}
-
-fn row_key(row: &tiberius::Row, key_columns: &[usize]) -> Option<String> {
-    if key_columns.is_empty() {
-        return None;
-    }
-    let cells: Vec<&ColumnData<'static>> = row.cells().map(|(_, d)| d).collect();
-    let parts: Vec<String> = key_columns
-        .iter()
-        .map(|&i| {
-            cells
-                .get(i)
-                .map_or_else(|| "?".into(), |d| types::display(d))
-        })
-        .collect();
-    Some(parts.join(", "))
 }
 
 #[cfg(test)]

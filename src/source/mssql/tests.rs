@@ -3,6 +3,7 @@
 use super::types::ParamKind;
 use super::*;
 use crate::config::secrets::Secret;
+use crate::config::secrets::SourceSecret;
 use crate::plan::chunk::Chunk;
 use crate::plan::sql::{Param as SqlParam, select_sql};
 use crate::plan::window::Window;
