@@ -9,33 +9,42 @@ use crate::config::rules::{self, Problem};
 use crate::plan::cursor::{CursorKind, CursorValue};
 
 impl RowCtx<'_> {
+    /// `text` of column `key` parsed as one word of a fixed set; a word not in it is reported
+    /// with `hint`.
+    pub(super) fn word<T>(
+        &mut self,
+        key: &str,
+        text: &str,
+        parse: fn(&str) -> Option<T>,
+        hint: &str,
+    ) -> Option<T> {
+        let parsed = parse(text);
+        if parsed.is_none() {
+            let p = Problem::new(format!("`{}` is not a {key}", rules::shown(text))).hint(hint);
+            self.error(key, p);
+        }
+        parsed
+    }
+
     /// `schema_change`: evolve (also when empty) or fail.
     pub(super) fn schema_change(&mut self) -> SchemaChange {
         let Some(t) = self.text("schema_change") else {
             return SchemaChange::default();
         };
-        SchemaChange::parse(&t).unwrap_or_else(|| {
-            let p = Problem::new(format!("`{}` is not a schema_change", rules::shown(&t)))
-                .hint("use evolve (the default) or fail");
-            self.error("schema_change", p);
-            SchemaChange::default()
-        })
+        let hint = "use evolve (the default) or fail";
+        self.word("schema_change", &t, SchemaChange::parse, hint)
+            .unwrap_or_default()
     }
 
+    /// `target_format`: parquet (also when empty) or delta.
     pub(super) fn target_format(&mut self) -> TargetFormat {
         let text = self.text("target_format");
-        text.and_then(|t| match TargetFormat::parse(&t) {
-            Some(f) => Some(f),
-            None => {
-                let p = Problem::new(format!("`{}` is not a target_format", rules::shown(&t)))
-                    .hint("use parquet or delta");
-                self.error("target_format", p);
-                None
-            }
-        })
-        .unwrap_or_default()
+        let hint = "use parquet or delta";
+        text.and_then(|t| self.word("target_format", &t, TargetFormat::parse, hint))
+            .unwrap_or_default()
     }
 
+    /// `write_disposition`, checked against the load type, format and key.
     pub(super) fn write_disposition(
         &mut self,
         load_type: Option<LoadType>,
@@ -43,15 +52,10 @@ impl RowCtx<'_> {
         primary_key: &[String],
     ) -> Option<WriteDisposition> {
         let text = self.text("write_disposition");
-        let chosen = match text.map(|t| (WriteDisposition::parse(&t), t)) {
+        let hint = "use append, replace or merge";
+        let chosen = match text {
             None => None,
-            Some((Some(d), _)) => Some(d),
-            Some((None, t)) => {
-                let p = Problem::new(format!("`{}` is not a write_disposition", rules::shown(&t)))
-                    .hint("use append, replace or merge");
-                self.error("write_disposition", p);
-                return None;
-            }
+            Some(t) => Some(self.word("write_disposition", &t, WriteDisposition::parse, hint)?),
         };
         match rules::write_disposition(load_type?, format, chosen, !primary_key.is_empty()) {
             Ok(d) => Some(d),
@@ -62,20 +66,15 @@ impl RowCtx<'_> {
         }
     }
 
+    /// `source_type`: required, one of the supported kinds.
     pub(super) fn source_type(&mut self) -> Option<SourceType> {
         let text = self.text("source_type");
-        let parsed = text.and_then(|t| match SourceType::parse(&t) {
-            Some(s) => Some(s),
-            None => {
-                let p = Problem::new(format!("`{}` is not a source_type", rules::shown(&t)))
-                    .hint("use PostgreSQL, MSSQL, Oracle, MySQL, SQLite or API");
-                self.error("source_type", p);
-                None
-            }
-        });
+        let hint = "use PostgreSQL, MSSQL, Oracle, MySQL, SQLite or API";
+        let parsed = text.and_then(|t| self.word("source_type", &t, SourceType::parse, hint));
         self.require("source_type", parsed, "required")
     }
 
+    /// `last_watermark`: a number, date or timestamp, as text (the column's kind comes later).
     pub(super) fn last_watermark(&mut self) -> Option<String> {
         let text = self.typed("last_watermark", cell::watermark_text)?;
         let kinds = [
@@ -95,6 +94,7 @@ impl RowCtx<'_> {
         None
     }
 
+    /// `primary_key`: a list of plain or quoted names.
     pub(super) fn primary_key(&mut self) -> Vec<String> {
         let Some(text) = self.text("primary_key") else {
             return Vec::new();
@@ -114,6 +114,7 @@ impl RowCtx<'_> {
         names
     }
 
+    /// Resolve the row's source and destination sections in the secrets.
     pub(super) fn resolve_secrets(
         &mut self,
         name: Option<&str>,

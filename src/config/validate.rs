@@ -191,17 +191,10 @@ impl RowCtx<'_> {
             );
         }
 
+        let hint = "use FULL or INCREMENTAL";
         let load_type = self
             .text("load_type")
-            .and_then(|t| match LoadType::parse(&t) {
-                Some(l) => Some(l),
-                None => {
-                    let p = Problem::new(format!("`{}` is not a load_type", rules::shown(&t)))
-                        .hint("use FULL or INCREMENTAL");
-                    self.error("load_type", p);
-                    None
-                }
-            });
+            .and_then(|t| self.word("load_type", &t, LoadType::parse, hint));
         let load_type = self.require("load_type", load_type, "required");
         let enabled = self.typed("enabled", cell::boolean);
         let enabled = self.require("enabled", enabled, "required");
