@@ -10,6 +10,7 @@ pub mod issue;
 pub mod job;
 mod row;
 mod row_api;
+mod row_fields;
 mod row_vars;
 pub mod rules;
 pub mod sample;

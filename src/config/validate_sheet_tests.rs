@@ -1,6 +1,7 @@
 //! Whole-sheet validation: secrets resolution, API columns, missing columns, ordering.
 
 use super::*;
+use crate::config::job::SchemaChange;
 
 #[test]
 fn secrets_are_resolved_for_enabled_jobs_only() {

@@ -130,7 +130,7 @@ pub fn cursor_kind(d: Dialect, data_type: &str) -> Option<CursorKind> {
     let arrow = match d {
         Dialect::MySql => crate::source::mysql_types::map_column_type(&t),
         Dialect::Sqlite => crate::source::sqlite::map_declared_type(data_type),
-        Dialect::MsSql => crate::source::mssql_types::map_type(&t),
+        Dialect::MsSql => crate::source::mssql::types::map_type(&t),
         Dialect::Postgres => match base.as_str() {
             "smallint" | "integer" | "bigint" => Some(DataType::Int64),
             "date" => Some(DataType::Date32),
@@ -154,7 +154,7 @@ pub fn cursor_kind(d: Dialect, data_type: &str) -> Option<CursorKind> {
             _ => None,
         },
     }?;
-    crate::run::plan::cursor_kind(&arrow)
+    crate::plan::column::cursor_kind(&arrow)
 }
 
 fn name_rank(name: &str) -> Option<usize> {

@@ -1,10 +1,11 @@
 //! Extracting the chunks of a load in parallel, each into its own Parquet files.
 
 use super::RetryPolicy;
-use super::boundary::Boundary;
 use super::job::{ChunkCause, JobContext, JobError};
-use super::plan::{JobPlan, column_index};
+use super::plan::JobPlan;
 use crate::config::Job;
+use crate::plan::boundary::Boundary;
+use crate::plan::column::column_index;
 use crate::plan::sql::{self, Relation};
 use crate::sink::layout::TableLayout;
 use crate::sink::parquet::{ChunkWriter, FileEntry, WriterOptions};

@@ -2,10 +2,11 @@
 //! apply the job's `schema_change` policy before anything is extracted, and keep the boundary
 //! keys of the previous load comparable when the columns they were hashed over changed.
 
-use super::boundary::{MatchColumn, native};
 use super::job::JobError;
-use super::plan::{JobPlan, column_index};
+use super::plan::JobPlan;
 use crate::config::{Job, LoadType, SchemaChange};
+use crate::plan::boundary::{MatchColumn, native};
+use crate::plan::column::column_index;
 use crate::plan::sql;
 use crate::sink::layout::TableLayout;
 use crate::sink::manifest::{self, FieldInfo, Manifest};
@@ -302,7 +303,7 @@ fn hash_file(
     {
         let batch = batch.map_err(|e| e.to_string())?;
         let pos = |i: usize| roots.iter().position(|r| *r == i).unwrap_or(0);
-        let c = super::boundary::cursor_values(batch.column(pos(cursor_at)))
+        let c = crate::plan::boundary::cursor_values(batch.column(pos(cursor_at)))
             .map_err(|e| e.to_string())?;
         let mut arrays = Vec::with_capacity(at.len());
         for (field, i) in columns.iter().zip(&at) {
@@ -318,7 +319,7 @@ fn hash_file(
             .collect::<Result<Vec<_>, _>>()?;
         for (row, value) in c.iter().enumerate() {
             if value.is_some() && *value == target {
-                keys.insert(super::boundary::row_hash(&formatters, row));
+                keys.insert(crate::plan::boundary::row_hash(&formatters, row));
             }
         }
     }

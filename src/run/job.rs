@@ -1,14 +1,15 @@
 //! One job: adopt a newer manifest, plan, extract, then commit (manifest → state) and tidy.
 
-use super::boundary::BOUNDARY_CAP;
 use super::chunk::extract_all;
 use super::drift;
 use super::job_state::{Committed, CommittedLoad, adopt_load, off_runtime, save_committed};
-use super::plan::{JobPlan, PlanError, plan, plan_report};
+use super::plan::{JobPlan, plan, plan_report};
 use super::summary::{JobReport, Status};
 use super::tidy::tidy;
 use crate::config::{Job, LoadType};
 use crate::plan::CursorValue;
+use crate::plan::PlanError;
+use crate::plan::boundary::BOUNDARY_CAP;
 use crate::sink::layout::{TableLayout, new_load_id};
 use crate::sink::manifest::{self, Manifest, ManifestWindow};
 use crate::sink::store::Destination;

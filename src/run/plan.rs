@@ -1,17 +1,17 @@
-//! Planning one job against its source: schema, incremental window, chunks; the dry-run printout.
+//! Planning one job against its source: schema, incremental window, chunks; the dry-run order.
 
-use super::boundary::MatchColumn;
 use super::job::JobError;
 use crate::config::{Job, LoadType};
+use crate::plan::boundary::MatchColumn;
 use crate::plan::chunk::{self, Chunk};
-use crate::plan::cursor::ParseCursorError;
-use crate::plan::sql::{self, Relation};
-use crate::plan::window::Window;
+use crate::plan::partition;
+use crate::plan::report::PlanReport;
+use crate::plan::sql::{self, Dialect, Relation};
+use crate::plan::window::{Window, cursor_column, lower_bound, window_within};
 use crate::plan::{CursorKind, CursorValue};
 use crate::source::{Described, Native, Source};
 use crate::state::store::JobState;
-use arrow::datatypes::{DataType, Schema, SchemaRef};
-use serde::Serialize;
+use arrow::datatypes::{Schema, SchemaRef};
 use std::collections::HashSet;
 
 /// The plan of one job.
@@ -37,102 +37,6 @@ pub struct JobPlan {
     pub lowest: Option<CursorValue>,
 }
 
-/// Why a job could not be planned.
-#[derive(Debug, thiserror::Error)]
-pub enum PlanError {
-    /// A column the workbook names is not in the source's result.
-    #[error("column `{0}` is not in the source's result")]
-    MissingColumn(String),
-    /// The watermark column's type cannot be a cursor.
-    #[error(
-        "watermark column `{column}` has type {data_type}, which cannot be a cursor (integer, decimal, date or timestamp)"
-    )]
-    NotACursor {
-        /// The column.
-        column: String,
-        /// Its Arrow type.
-        data_type: DataType,
-    },
-    /// The partition column's type cannot split chunks.
-    #[error("partition column `{0}` must be an integer, decimal, date or timestamp")]
-    NotAPartition(String),
-    /// The stored watermark is on another column or of another kind than the job's now.
-    #[error(
-        "the stored watermark is on `{stored_column}` ({stored_kind}) but the job now uses `{column}` ({kind}); run `ingest state reset {job_id}`"
-    )]
-    WatermarkMoved {
-        /// Column of the stored watermark.
-        stored_column: String,
-        /// Kind of the stored watermark.
-        stored_kind: CursorKind,
-        /// The job's watermark column.
-        column: String,
-        /// Its cursor kind now.
-        kind: CursorKind,
-        /// The job.
-        job_id: String,
-    },
-    /// The stored watermark does not parse as its kind.
-    #[error("stored watermark: {0}")]
-    StoredWatermark(#[source] ParseCursorError),
-    /// The workbook's `last_watermark` does not parse as the column's kind.
-    #[error("last_watermark (row {row}): {source}")]
-    LastWatermark {
-        /// Workbook row.
-        row: u32,
-        /// Why it does not parse.
-        source: ParseCursorError,
-    },
-    /// Too many rows share the new watermark to remember their keys.
-    #[error(
-        "{rows} rows share the new watermark {value} of `{column}` (more than {cap}); use a finer cursor column (e.g. a timestamp with fractions or an increasing id)",
-        cap = super::boundary::BOUNDARY_CAP
-    )]
-    TooManyAtWatermark {
-        /// Rows at the watermark.
-        rows: usize,
-        /// The watermark, as text.
-        value: String,
-        /// The cursor column.
-        column: String,
-    },
-}
-
-/// Find a workbook column name in the schema: a quoted name exactly, a plain one ignoring case.
-/// A quoted name is unwrapped as the SQL quotes it (`"a""b"` is the column `a"b`).
-pub fn column_index(schema: &Schema, name: &str) -> Result<usize, PlanError> {
-    let quoted = sql::unwrap_quoted(name);
-    schema
-        .fields()
-        .iter()
-        .position(|f| match &quoted {
-            Some(inner) => f.name() == inner,
-            None => f.name().eq_ignore_ascii_case(name),
-        })
-        .ok_or_else(|| PlanError::MissingColumn(name.to_string()))
-}
-
-/// The cursor kind of an Arrow type, if it can be a cursor.
-pub fn cursor_kind(data_type: &DataType) -> Option<CursorKind> {
-    match data_type {
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            Some(CursorKind::Int)
-        }
-        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            Some(CursorKind::Int)
-        }
-        // Whole-number decimals (Oracle NUMBER(p,0) with p > 18, NUMERIC(p,0)) are integers.
-        DataType::Decimal128(_, 0) => Some(CursorKind::Int),
-        // Other decimals (Oracle NUMBER without precision is Decimal128(38, 9)) are exact
-        // decimal cursors, compared numerically.
-        DataType::Decimal128(_, s) if *s > 0 => Some(CursorKind::Decimal),
-        DataType::Date32 | DataType::Date64 => Some(CursorKind::Date),
-        DataType::Timestamp(_, None) => Some(CursorKind::Timestamp),
-        DataType::Timestamp(_, Some(_)) => Some(CursorKind::TimestampTz),
-        _ => None,
-    }
-}
-
 pub(super) async fn plan(
     job: &Job,
     source: &dyn Source,
@@ -143,41 +47,15 @@ pub(super) async fn plan(
     let mut previous_keys = HashSet::new();
     let (mut window, mut kind, mut empty, mut lowest) = (None, None, false, None);
     if job.load_type == LoadType::Incremental {
-        let column = job.watermark_column.clone().unwrap_or_default();
-        let idx = column_index(&schema, &column)?;
-        let k =
-            cursor_kind(schema.field(idx).data_type()).ok_or_else(|| PlanError::NotACursor {
-                column: column.clone(),
-                data_type: schema.field(idx).data_type().clone(),
-            })?;
+        let (column, k) = cursor_column(job, &schema)?;
         kind = Some(k);
-        let lo = match state.and_then(|s| s.watermark.as_ref()) {
-            Some(w) => {
-                if !w.column.eq_ignore_ascii_case(&column) || w.kind != k {
-                    return Err(PlanError::WatermarkMoved {
-                        stored_column: w.column.clone(),
-                        stored_kind: w.kind,
-                        column,
-                        kind: k,
-                        job_id: job.job_id.clone(),
-                    }
-                    .into());
-                }
-                previous_keys = state
-                    .map(|s| s.boundary_keys.iter().cloned().collect())
-                    .unwrap_or_default();
-                Some(w.cursor().map_err(PlanError::StoredWatermark)?)
-            }
-            None => match &job.last_watermark {
-                Some(text) => Some(CursorValue::parse(k, text).map_err(|source| {
-                    PlanError::LastWatermark {
-                        row: job.row,
-                        source,
-                    }
-                })?),
-                None => None,
-            },
-        };
+        let stored = state.and_then(|s| {
+            s.watermark
+                .as_ref()
+                .map(|w| (w, s.boundary_keys.as_slice()))
+        });
+        let (lo, keys) = lower_bound(job, &column, k, stored)?;
+        previous_keys = keys;
         if state.is_none() {
             let nulls = source.null_count(&native, &rel, &column).await?;
             if nulls > 0 {
@@ -187,15 +65,15 @@ pub(super) async fn plan(
                 );
             }
         }
-        match source
+        let bounds = source
             .window_bounds(&mut native, &rel, &column, k, lo.as_ref())
-            .await?
-        {
-            Some((min, hi)) if lo.as_ref().is_none_or(|lo| *lo <= hi) => {
+            .await?;
+        match window_within(column, lo, bounds) {
+            Some((w, min)) => {
                 lowest = Some(min);
-                window = Some(Window { column, lo, hi })
+                window = Some(w)
             }
-            _ => empty = true,
+            None => empty = true,
         }
     }
     let chunks = if empty {
@@ -224,144 +102,26 @@ async fn plan_chunks(
     schema: &Schema,
     window: Option<&Window>,
 ) -> Result<Vec<Chunk>, JobError> {
-    let whole = || {
-        vec![Chunk {
-            index: 0,
-            column: String::new(),
-            from: None,
-            to: None,
-            nulls: true,
-        }]
-    };
-    if job.parallelism <= 1 {
-        return Ok(whole());
-    }
-    let column = match (&job.partition_column, job.primary_key.as_slice()) {
-        (Some(c), _) => c.clone(),
-        (None, [pk]) => pk.clone(),
-        _ => return Ok(whole()),
-    };
-    let idx = column_index(schema, &column)?;
-    let Some(kind) = cursor_kind(schema.field(idx).data_type()) else {
-        if job.partition_column.is_some() {
-            return Err(PlanError::NotAPartition(column).into());
-        }
-        return Ok(whole());
+    let Some((column, kind)) = partition::partition_column(job, schema)? else {
+        return Ok(partition::whole());
     };
     let q = sql::bounds_sql(source.dialect(), rel, &column, window);
     Ok(match source.bounds(native, &q, &column, kind).await? {
         Some((min, max)) => chunk::split(&column, &min, &max, job.parallelism),
-        None => whole(),
+        None => partition::whole(),
     })
 }
 
-/// What a dry run shows of a job's plan: the window and each chunk's SQL with its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanReport {
-    /// Source type.
-    pub source_type: String,
-    /// FULL or INCREMENTAL.
-    pub load_type: String,
-    /// Columns of the result.
-    pub columns: usize,
-    /// The incremental window; `None` for a full copy.
-    pub window: Option<PlanWindow>,
-    /// Whether there is nothing to load.
-    pub empty: bool,
-    /// One statement per chunk.
-    pub chunks: Vec<PlanChunk>,
-}
-
-/// The incremental window of a [`PlanReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanWindow {
-    /// Cursor column.
-    pub column: String,
-    /// Lower bound, `None` from the beginning.
-    pub from: Option<String>,
-    /// Upper bound.
-    pub to: String,
-    /// Boundary keys stored at the lower bound.
-    pub boundary_keys: usize,
-}
-
-/// One chunk's statement of a [`PlanReport`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanChunk {
-    /// Chunk number.
-    pub index: usize,
-    /// The SQL, on one line.
-    pub sql: String,
-    /// The bound parameters, as text, in order.
-    pub params: Vec<String>,
-}
-
 /// The dry-run view of a plan (no secret: SQL and cursor values only).
-pub(super) fn plan_report(job: &Job, d: crate::plan::sql::Dialect, plan: &JobPlan) -> PlanReport {
-    let rel = Relation::of(job);
-    let chunks = plan
-        .chunks
-        .iter()
-        .map(|chunk| {
-            if let Some(api) = &job.api {
-                return PlanChunk {
-                    index: chunk.index,
-                    sql: api.to_string(),
-                    params: Vec::new(),
-                };
-            }
-            let q = sql::select_sql(
-                d,
-                &rel,
-                plan.window.as_ref(),
-                (!chunk.column.is_empty()).then_some(chunk),
-            );
-            PlanChunk {
-                index: chunk.index,
-                sql: q.sql.replace('\n', " "),
-                params: q.params.iter().map(|p| p.value.to_text()).collect(),
-            }
-        })
-        .collect();
-    PlanReport {
-        source_type: job.source_type.to_string(),
-        load_type: job.load_type.to_string(),
-        columns: plan.schema.fields().len(),
-        window: plan.window.as_ref().map(|w| PlanWindow {
-            column: w.column.clone(),
-            from: w.lo.as_ref().map(CursorValue::to_text),
-            to: w.hi.to_text(),
-            boundary_keys: plan.previous_keys.len(),
-        }),
-        empty: plan.empty,
-        chunks,
-    }
-}
-
-/// The plan as the text a dry run prints.
-pub fn render_plan_text(job_id: &str, p: &PlanReport) -> String {
-    let mut out = format!(
-        "job {job_id} ({} {}, {} columns)\n",
-        p.source_type, p.load_type, p.columns
-    );
-    match (&p.window, p.empty) {
-        (_, true) => out.push_str("  window: nothing to load\n"),
-        (Some(w), _) => out.push_str(&format!(
-            "  window: {} from {} to {} ({} boundary keys)\n",
-            w.column,
-            w.from.as_deref().unwrap_or("the beginning"),
-            w.to,
-            w.boundary_keys
-        )),
-        (None, _) => out.push_str("  full copy\n"),
-    }
-    for c in &p.chunks {
-        out.push_str(&format!("  chunk {}: {}\n", c.index, c.sql));
-        if !c.params.is_empty() {
-            out.push_str(&format!("    params: {}\n", c.params.join(", ")));
-        }
-    }
-    out
+pub(super) fn plan_report(job: &Job, d: Dialect, plan: &JobPlan) -> PlanReport {
+    PlanReport::new(
+        job,
+        d,
+        plan.schema.fields().len(),
+        plan.window.as_ref().map(|w| (w, plan.previous_keys.len())),
+        plan.empty,
+        &plan.chunks,
+    )
 }
 
 /// The dry run's order: `stage 1: a, b` (no dependency), `stage 2: c` (after stage 1), …
@@ -377,29 +137,4 @@ pub fn render_stages(reports: &[super::summary::JobReport]) -> String {
         out.push_str(&format!("stage {stage}: {}\n", ids.join(", ")));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow::datatypes::Field;
-
-    #[test]
-    fn quoted_names_find_their_column_exactly() {
-        let schema = Schema::new(
-            ["x\"y", "a]b", "w`z", "Plain", "plain\"\"twice"]
-                .map(|n| Field::new(n, DataType::Int32, true))
-                .to_vec(),
-        );
-        let at = |n: &str| column_index(&schema, n).ok();
-        assert_eq!(at("\"x\"\"y\""), Some(0));
-        assert_eq!(at("[a]]b]"), Some(1));
-        assert_eq!(at("`w``z`"), Some(2));
-        assert_eq!(at("\"w`z\""), Some(2));
-        assert_eq!(at("plain"), Some(3));
-        assert_eq!(at("\"plain\""), None, "a quoted name matches case exactly");
-        assert_eq!(at("\"plain\"\"\"\"twice\""), Some(4));
-        let e = column_index(&schema, "nope").unwrap_err().to_string();
-        assert!(e.contains("`nope` is not in the source's result"), "{e}");
-    }
 }

@@ -52,7 +52,7 @@ pub struct JobReport {
     pub lease_seconds: Option<f64>,
     /// The plan and its SQL (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<super::plan::PlanReport>,
+    pub plan: Option<crate::plan::report::PlanReport>,
     /// Dry run: the stage of the dependency order (1: no dependency among the selected jobs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<usize>,

@@ -2,10 +2,9 @@
 
 pub mod api;
 pub mod arrow;
+mod batches;
+mod error;
 pub mod mssql;
-pub mod mssql_error;
-mod mssql_time;
-pub mod mssql_types;
 pub mod mysql;
 pub mod mysql_types;
 pub mod oracle;
@@ -15,8 +14,13 @@ pub mod postgres;
 pub mod settings;
 pub mod sqlite;
 mod text_rows;
+mod timeout;
 
-use crate::config::SourceType;
+pub use batches::{BatchSender, spawn_batches, spawn_blocking_batches};
+pub use error::SourceError;
+pub use settings::SourceSettings;
+pub use timeout::{deadline, until};
+
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
 use ::arrow::datatypes::SchemaRef;
@@ -24,177 +28,6 @@ use ::arrow::record_batch::RecordBatch;
 use futures::stream::BoxStream;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// What can go wrong reading a source. Messages name the job's column or SQL; never a secret.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    /// Could not connect.
-    #[error("cannot connect to {source_type} source `{name}`: {message}")]
-    Connect {
-        /// Source kind.
-        source_type: SourceType,
-        /// Secrets section name.
-        name: String,
-        /// Driver message, redacted.
-        message: String,
-    },
-    /// The connection broke or the server asked to retry (lost connection, server shutdown,
-    /// serialization failure, deadlock): worth retrying from the start.
-    #[error("connection lost: {message} (SQL: {sql})")]
-    Lost {
-        /// Driver message, redacted.
-        message: String,
-        /// The SQL text.
-        sql: String,
-    },
-    /// A statement failed.
-    #[error("query failed: {message} (SQL: {sql})")]
-    Query {
-        /// Driver message, redacted.
-        message: String,
-        /// The SQL text (no values are inlined into it).
-        sql: String,
-    },
-    /// A column type has no mapping.
-    #[error("column `{column}` has type {db_type}, which ingest cannot map to Parquet")]
-    UnsupportedType {
-        /// Column name.
-        column: String,
-        /// Database type name.
-        db_type: String,
-    },
-    /// A value does not fit its column's declared type.
-    #[error("column `{column}`{}: value `{value}` {reason}", key.as_ref().map(|k| format!(" (row key {k})")).unwrap_or_default())]
-    BadValue {
-        /// Column name.
-        column: String,
-        /// Row key, when known.
-        key: Option<String>,
-        /// The value, as text.
-        value: String,
-        /// Why it does not fit.
-        reason: String,
-    },
-    /// A column needed for planning is not in the result.
-    #[error("column `{0}` is not in the source's result")]
-    MissingColumn(String),
-    /// An API request or page failed (already retried where that may help).
-    #[error("{0}")]
-    Api(#[from] api::error::ApiError),
-    /// Anything else.
-    #[error("{0}")]
-    Other(String),
-}
-
-impl SourceError {
-    /// Whether retrying the same work from its start may succeed.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, SourceError::Connect { .. } | SourceError::Lost { .. })
-    }
-
-    /// A failed sqlx statement: [`SourceError::Lost`] when the error is transient (I/O, TLS,
-    /// pool, SQLSTATE 08xxx connection errors, 57P0x shutdowns, 40001/40P01 serialization
-    /// failures and deadlocks), else `Query`.
-    /// `message` is the (already redacted) text to show.
-    /// A statement stopped by the server's statement timeout (`query_timeout_secs`: PostgreSQL
-    /// 57014 "statement timeout", MariaDB 1969, MySQL 3024) is a `Query` error naming the limit.
-    pub fn from_sqlx(e: &sqlx::Error, message: String, sql: &str) -> SourceError {
-        if sqlx_timed_out(e) {
-            return SourceError::timed_out(None, &message, sql);
-        }
-        let transient = match e {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(d) => d.code().is_some_and(|c| {
-                c.starts_with("08")
-                    || c.starts_with("57P0")
-                    || matches!(c.as_ref(), "40001" | "40P01")
-            }),
-            _ => false,
-        };
-        let sql = sql.to_string();
-        if transient {
-            SourceError::Lost { message, sql }
-        } else {
-            SourceError::Query { message, sql }
-        }
-    }
-}
-
-impl SourceError {
-    /// A statement stopped because it ran longer than the source's `query_timeout_secs`
-    /// (`limit`, when the caller knows it). Not transient: the same statement would run as long
-    /// again, so retrying it only multiplies the wait.
-    pub fn timed_out(limit: Option<Duration>, detail: &str, sql: &str) -> SourceError {
-        let limit = limit.map_or_else(String::new, |d| format!(" = {}", d.as_secs()));
-        let detail = if detail.is_empty() {
-            String::new()
-        } else {
-            format!(" ({detail})")
-        };
-        SourceError::Query {
-            message: format!(
-                "the statement ran longer than the source's query_timeout_secs{limit} and was stopped{detail}"
-            ),
-            sql: sql.to_string(),
-        }
-    }
-
-    /// Whether this is the error of [`SourceError::timed_out`].
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, SourceError::Query { message, .. } if message.starts_with(TIMEOUT_PREFIX))
-    }
-}
-
-const TIMEOUT_PREFIX: &str = "the statement ran longer than the source's query_timeout_secs";
-
-/// Whether a sqlx error is a server-side statement timeout.
-fn sqlx_timed_out(e: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(d) = e else {
-        return false;
-    };
-    if let Some(my) = d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        return matches!(my.number(), 1969 | 3024);
-    }
-    d.code().as_deref() == Some("57014") && d.message().contains("statement timeout")
-}
-
-/// Run `work`, stopped at `deadline` (no deadline: no limit) with [`SourceError::timed_out`].
-pub async fn until<T>(
-    deadline: Option<(tokio::time::Instant, Duration)>,
-    sql: &str,
-    work: impl std::future::Future<Output = Result<T, SourceError>>,
-) -> Result<T, SourceError> {
-    match deadline {
-        None => work.await,
-        Some((at, limit)) => tokio::time::timeout_at(at, work)
-            .await
-            .unwrap_or_else(|_| Err(SourceError::timed_out(Some(limit), "", sql))),
-    }
-}
-
-/// The deadline of a statement starting now under `limit`.
-pub fn deadline(limit: Option<Duration>) -> Option<(tokio::time::Instant, Duration)> {
-    limit.map(|l| (tokio::time::Instant::now() + l, l))
-}
-
-/// The entry of a map keyed by result column names for a workbook column name, matched as
-/// the planner matches it: a quoted name (`"a""b"`, `[a]]b]`) exactly once unquoted, a plain
-/// one exactly or else ignoring case (Oracle reports `updated_at` as `UPDATED_AT`).
-pub fn by_column<'a, V>(map: &'a HashMap<String, V>, name: &str) -> Option<&'a V> {
-    match crate::plan::sql::unwrap_quoted(name) {
-        Some(inner) => map.get(&inner),
-        None => map.get(name).or_else(|| {
-            map.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        }),
-    }
-}
 
 /// What `describe` found: the Arrow schema of the result and the source's own column
 /// information, handed back to `bounds`, `count` and `extract` (sources keep no copy).
@@ -215,7 +48,7 @@ pub enum Native {
     /// PostgreSQL: how each column is decoded from binary COPY and whether it is cast to text.
     Postgres(Arc<Vec<postgres::PgCol>>),
     /// SQL Server: how a cursor value binds for each column (by result column name).
-    MsSql(Arc<HashMap<String, mssql_types::ParamKind>>),
+    MsSql(Arc<HashMap<String, mssql::types::ParamKind>>),
     /// Oracle: which columns are `DATE` (bound as DATE, not TIMESTAMP), by result column name.
     Oracle(Arc<HashMap<String, bool>>),
     /// SQLite: how text timestamps are written, by column (learned from the values `bounds` read).
@@ -314,8 +147,6 @@ pub trait Source: Send + Sync {
     fn extract(&self, spec: Extract) -> BoxStream<'static, Result<RecordBatch, SourceError>>;
 }
 
-pub use settings::SourceSettings;
-
 /// Open the source named `name` (its secrets section): the one place that picks an
 /// implementation.
 pub async fn open(name: &str, settings: &SourceSettings) -> Result<Box<dyn Source>, SourceError> {
@@ -340,130 +171,5 @@ pub async fn open_job(
     match settings {
         SourceSettings::Api(s) => api::ApiSource::open(name, s, job, retry),
         _ => open(name, settings).await,
-    }
-}
-
-impl arrow::BatchBuilder {
-    /// Count a finished row and send the batch once it is full. `Ok(false)`: the reader is
-    /// gone, stop producing.
-    pub async fn end_row_and_send(&mut self, tx: &BatchSender) -> Result<bool, SourceError> {
-        if !self.end_row() {
-            return Ok(true);
-        }
-        self.send(tx).await
-    }
-
-    /// Send the buffered rows, if any. `Ok(false)`: the reader is gone.
-    pub async fn send(&mut self, tx: &BatchSender) -> Result<bool, SourceError> {
-        if self.is_empty() {
-            return Ok(true);
-        }
-        let batch = self
-            .finish()
-            .map_err(|e| SourceError::Other(e.to_string()))?;
-        Ok(tx.send(Ok(batch)).await.is_ok())
-    }
-}
-
-/// The sending half handed to a producer of batches.
-pub type BatchSender = tokio::sync::mpsc::Sender<Result<RecordBatch, SourceError>>;
-
-/// Run `produce` on a task feeding a bounded channel (capacity 2) and return the receiving end
-/// as a stream. An `Err` returned by `produce` becomes the stream's last item.
-pub fn spawn_batches<F, Fut>(produce: F) -> BoxStream<'static, Result<RecordBatch, SourceError>>
-where
-    F: FnOnce(BatchSender) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<(), SourceError>> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
-    tokio::spawn(async move {
-        let err_tx = tx.clone();
-        if let Err(e) = produce(tx).await {
-            let _ = err_tx.send(Err(e)).await;
-        }
-    });
-    receiver_stream(rx)
-}
-
-/// Run a blocking `produce` (a driver without async support) on a blocking thread feeding a
-/// bounded channel (capacity 2); it sends with `blocking_send`. A panic becomes an error item.
-pub fn spawn_blocking_batches<F>(produce: F) -> BoxStream<'static, Result<RecordBatch, SourceError>>
-where
-    F: FnOnce(&BatchSender) -> Result<(), SourceError> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch, SourceError>>(2);
-    let handle = tokio::task::spawn_blocking(move || {
-        if let Err(e) = produce(&tx) {
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
-    let (done_tx, done_rx) = tokio::sync::mpsc::channel(1);
-    tokio::spawn(async move {
-        if handle.await.is_err() {
-            let _ = done_tx
-                .send(Err(SourceError::Other(
-                    "the extraction thread panicked".into(),
-                )))
-                .await;
-        }
-    });
-    use futures::StreamExt;
-    receiver_stream(rx).chain(receiver_stream(done_rx)).boxed()
-}
-
-fn receiver_stream(
-    rx: tokio::sync::mpsc::Receiver<Result<RecordBatch, SourceError>>,
-) -> BoxStream<'static, Result<RecordBatch, SourceError>> {
-    use futures::StreamExt;
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    })
-    .boxed()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{SourceError, by_column, deadline, until};
-    use std::collections::HashMap;
-    use std::time::Duration;
-
-    #[tokio::test]
-    async fn a_statement_past_its_deadline_is_a_query_error_naming_the_limit_and_sql() {
-        let limit = Some(Duration::from_secs(1));
-        let never = futures::future::pending::<Result<(), SourceError>>();
-        let e = until(deadline(limit), "SELECT MAX(x) FROM t", never)
-            .await
-            .unwrap_err();
-        assert!(!e.is_transient(), "a timeout is not retried: {e:?}");
-        assert!(e.is_timeout());
-        let text = e.to_string();
-        assert!(text.contains("query_timeout_secs = 1"), "{text}");
-        assert!(text.contains("SELECT MAX(x) FROM t"), "{text}");
-        let quick = async { Ok::<_, SourceError>(7) };
-        assert_eq!(until(deadline(limit), "q", quick).await.unwrap(), 7);
-        let slow = async {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-            Ok::<_, SourceError>(8)
-        };
-        assert_eq!(until(None, "q", slow).await.unwrap(), 8, "no limit");
-    }
-
-    #[test]
-    fn workbook_names_find_their_column_entry() {
-        let map: HashMap<String, u8> = [("UPDATED_AT", 1), ("x\"y", 2), ("a]b", 3), ("Id", 4)]
-            .map(|(k, v)| (k.to_string(), v))
-            .into();
-        assert_eq!(by_column(&map, "updated_at"), Some(&1));
-        assert_eq!(by_column(&map, "\"UPDATED_AT\""), Some(&1));
-        assert_eq!(
-            by_column(&map, "\"updated_at\""),
-            None,
-            "quoted: exact case"
-        );
-        assert_eq!(by_column(&map, "\"x\"\"y\""), Some(&2));
-        assert_eq!(by_column(&map, "[a]]b]"), Some(&3));
-        assert_eq!(by_column(&map, "[Id]"), Some(&4));
-        assert_eq!(by_column(&map, "id"), Some(&4));
-        assert_eq!(by_column(&map, "nope"), None);
     }
 }

@@ -287,7 +287,9 @@ pub fn bind_values(query: &Query, dates: &HashMap<String, bool>) -> Vec<Box<dyn 
                 }
                 CursorValue::Date(d) => Box::new(Typed(d, OracleType::Date)),
                 CursorValue::Timestamp(t)
-                    if super::by_column(dates, &p.column).copied().unwrap_or(false)
+                    if crate::plan::column::by_column(dates, &p.column)
+                        .copied()
+                        .unwrap_or(false)
                         && chrono::Timelike::nanosecond(&t) == 0 =>
                 {
                     Box::new(Typed(t, OracleType::Date))

@@ -157,7 +157,7 @@ fn number_without_precision_is_an_exact_decimal_cursor_bound_as_number() {
     let (dt, _) = map_type(&OracleType::Number(0, -127), DEFAULT_NUMBER_SCALE).unwrap();
     assert_eq!(dt, DataType::Decimal128(38, 9), "the spec's default");
     assert_eq!(
-        crate::run::plan::cursor_kind(&dt),
+        crate::plan::column::cursor_kind(&dt),
         Some(CursorKind::Decimal)
     );
     let v = cursor_of(

@@ -14,10 +14,10 @@ pub mod settings;
 
 use super::{Described, Extract, Native, Source, SourceError};
 use crate::config::Job;
+use crate::plan::boundary::{cursor_values, native};
 use crate::plan::sql::{Dialect, Query, Relation};
 use crate::plan::{CursorKind, CursorValue};
 use crate::run::RetryPolicy;
-use crate::run::boundary::{cursor_values, native};
 use arrow::array::BooleanArray;
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::{DataType, SchemaRef};

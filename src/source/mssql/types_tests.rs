@@ -1,4 +1,4 @@
-//! Tests of the SQL Server type mapping (a sibling file of `mssql_types.rs`, kept apart for size).
+//! Tests of the SQL Server type mapping (a sibling file of `types.rs`, kept apart for size).
 
 use super::*;
 use arrow::array::{

@@ -1,11 +1,12 @@
 //! Tests of the SQL Server source (a sibling file of `mssql.rs`, kept apart for size).
 
+use super::types::ParamKind;
 use super::*;
 use crate::config::secrets::Secret;
+use crate::config::secrets::SourceSecret;
 use crate::plan::chunk::Chunk;
 use crate::plan::sql::{Param as SqlParam, select_sql};
 use crate::plan::window::Window;
-use crate::source::mssql_types::ParamKind;
 use std::collections::HashMap;
 
 fn secret() -> SourceSecret {

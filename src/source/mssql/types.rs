@@ -1,8 +1,8 @@
 //! SQL Server types: declared type → Arrow, tiberius `ColumnData` → Arrow builders and cursors,
 //! cursor values → typed parameters. Pure functions, tested without a server.
 
-use super::arrow::{ColumnBuilder, MoreBuilder};
 use crate::plan::{CursorKind, CursorValue};
+use crate::source::arrow::{ColumnBuilder, MoreBuilder};
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta};
 use tiberius::ColumnData;
@@ -43,8 +43,8 @@ pub fn field(name: &str, system_type_name: &str) -> Option<Field> {
     let (base, _) = split_type(system_type_name);
     Some(if base == "uniqueidentifier" {
         f.with_metadata(std::collections::HashMap::from([(
-            super::postgres::types::EXTENSION_KEY.to_string(),
-            super::postgres::types::UUID_EXTENSION.to_string(),
+            crate::source::postgres::types::EXTENSION_KEY.to_string(),
+            crate::source::postgres::types::UUID_EXTENSION.to_string(),
         )]))
     } else {
         f
@@ -104,8 +104,8 @@ pub fn param_kind(system_type_name: &str) -> ParamKind {
     }
 }
 
-use super::mssql_time::epoch;
-pub use super::mssql_time::{
+use super::time::epoch;
+pub use super::time::{
     date_value, datetime_value, datetime2_value, datetimeoffset_value, smalldatetime_value,
     time_nanos,
 };
@@ -386,5 +386,5 @@ pub fn param_data(value: &CursorValue, kind: ParamKind) -> Result<ColumnData<'st
 }
 
 #[cfg(test)]
-#[path = "mssql_types_tests.rs"]
+#[path = "types_tests.rs"]
 mod tests;

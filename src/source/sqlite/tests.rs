@@ -1,5 +1,8 @@
 //! Tests of the SQLite type mapping and text formats.
+use super::text_time::{format_ts, learn_format};
 use super::*;
+use arrow::datatypes::TimeUnit;
+use sqlx::sqlite::SqlitePool;
 
 #[test]
 fn declared_types_map_exactly() {
@@ -54,27 +57,33 @@ fn text_formats_are_learned_and_used() {
     assert_eq!(format_ts(t, f2), "2024-01-15T10:00:00.500");
 }
 
-#[tokio::test]
-async fn a_statement_longer_than_query_timeout_secs_fails_naming_the_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.sqlite");
+/// A source over a new database file in `dir` that `setup` fills, with `query_timeout_secs`.
+async fn source_over(
+    dir: &std::path::Path,
+    setup: &'static str,
+    query_timeout_secs: Option<u64>,
+) -> Box<dyn Source> {
+    let path = dir.join("t.sqlite");
     let opts = SqliteConnectOptions::new()
         .filename(&path)
         .create_if_missing(true);
     let pool = SqlitePool::connect_with(opts).await.unwrap();
-    sqlx::query("CREATE TABLE t (x INTEGER)")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::raw_sql(setup).execute(&pool).await.unwrap();
     pool.close().await;
     let secret = SourceSecret {
         path: Some(path),
-        query_timeout_secs: Some(1),
+        query_timeout_secs,
         ..Default::default()
     };
-    let source = SqliteSource::connect("lite", &SqliteSettings::of(&secret).unwrap())
+    SqliteSource::connect("lite", &SqliteSettings::of(&secret).unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_statement_longer_than_query_timeout_secs_fails_naming_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = source_over(dir.path(), "CREATE TABLE t (x INTEGER)", Some(1)).await;
     // About 40 million steps of one statement: far longer than a second.
     let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40000000) \
                SELECT COUNT(*) FROM c";
@@ -95,25 +104,9 @@ async fn a_statement_longer_than_query_timeout_secs_fails_naming_the_timeout() {
 async fn decimal_cursors_read_and_bind_exactly() {
     use crate::plan::sql::Param;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.sqlite");
-    let opts = SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true);
-    let pool = SqlitePool::connect_with(opts).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE t (n NUMERIC(10,2)); INSERT INTO t VALUES (0.1), (10.25), (10.25), (20.5);",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-    let secret = SourceSecret {
-        path: Some(path),
-        ..Default::default()
-    };
-    let source = SqliteSource::connect("lite", &SqliteSettings::of(&secret).unwrap())
-        .await
-        .unwrap();
+    let setup =
+        "CREATE TABLE t (n NUMERIC(10,2)); INSERT INTO t VALUES (0.1), (10.25), (10.25), (20.5);";
+    let source = source_over(dir.path(), setup, None).await;
     let q = |sql: &str, params: Vec<Param>| Query {
         sql: sql.into(),
         params,

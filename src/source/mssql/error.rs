@@ -1,6 +1,6 @@
 //! SQL Server driver errors as [`SourceError`]: which ones mean "connection lost, retry".
 
-use super::SourceError;
+use crate::source::SourceError;
 use tiberius::error::Error;
 
 /// Server error numbers after which the same work may succeed on a fresh connection:
@@ -41,5 +41,5 @@ pub fn query_err(e: tiberius::error::Error, sql: &str) -> SourceError {
 }
 
 #[cfg(test)]
-#[path = "mssql_error_tests.rs"]
+#[path = "error_tests.rs"]
 mod tests;
