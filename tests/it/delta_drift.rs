@@ -84,7 +84,12 @@ fn ids(doc: &Value) -> Vec<i64> {
 fn add_column(db: Db) {
     let Some(py) = python() else { return };
     let t = "it_ddrift_add";
-    if !create(db, t, "v text", &rows_at_one(1..=100, |g| format!("'v{g}'"))) {
+    if !create(
+        db,
+        t,
+        "v text",
+        &rows_at_one(1..=100, |g| format!("'v{g}'")),
+    ) {
         return;
     }
     let dir = scratch(db, t);
@@ -130,7 +135,10 @@ fn drop_column(db: Db) {
         (1..=102).collect::<Vec<_>>(),
         "rows at the watermark whose hashed column `w` is gone are not loaded again"
     );
-    assert!(log.contains("read back"), "rows at the watermark read back: {log}");
+    assert!(
+        log.contains("read back"),
+        "rows at the watermark read back: {log}"
+    );
     assert!(doc["schema"].get("w").is_some(), "a dropped column stays");
     db.sql(&format!("INSERT INTO {t} VALUES (103, 2, 'v0');"));
     ok(p);
@@ -168,21 +176,32 @@ fn widen_is_refused(db: Db) {
 fn legacy_commit(db: Db) {
     let Some(py) = python() else { return };
     let t = "it_ddrift_legacy";
-    if !create(db, t, "v text", &rows_at_one(1..=100, |g| format!("'v{g}'"))) {
+    if !create(
+        db,
+        t,
+        "v text",
+        &rows_at_one(1..=100, |g| format!("'v{g}'")),
+    ) {
         return;
     }
     let dir = scratch(db, t);
     let p = dir.path();
     ok(p);
-    let log0 = p.join(format!("out/raw/lake/db_{t}/_delta_log/00000000000000000000.json"));
+    let log0 = p.join(format!(
+        "out/raw/lake/db_{t}/_delta_log/00000000000000000000.json"
+    ));
     let lines: Vec<String> = std::fs::read_to_string(&log0)
         .expect("log")
         .lines()
         .map(|line| {
             let mut action: Value = serde_json::from_str(line).expect("action");
             if let Some(info) = action["commitInfo"]["ingest"].as_object_mut() {
-                info.remove("schema");
-                info.remove("boundary_columns");
+                let hashed = info.remove("boundary_columns");
+                assert_eq!(hashed, Some(serde_json::json!(["id", "c", "v"])));
+                let schema = info
+                    .remove("schema")
+                    .expect("the commit records its columns");
+                assert_eq!(schema[2]["name"], "v", "{schema}");
             }
             action.to_string()
         })
@@ -191,12 +210,44 @@ fn legacy_commit(db: Db) {
     db.sql(&format!(
         "ALTER TABLE {t} ADD COLUMN extra int DEFAULT 5; INSERT INTO {t} VALUES (101, 1, 'at the watermark', 7), (102, 2, 'after', 8);"
     ));
-    ok(p);
+    let log = ok(p);
     assert_eq!(
         ids(&table(&py, p, t)),
         (1..=102).collect::<Vec<_>>(),
         "an older commit: the rows at the watermark are read back, not loaded again"
     );
+    assert!(
+        log.contains("does not record which columns"),
+        "read back for want of a record: {log}"
+    );
+}
+
+/// After `ingest maintain` compacted the loads at the watermark into a file delta-rs wrote,
+/// the rows read back from that file still match.
+fn drop_after_maintain(db: Db) {
+    let Some(py) = python() else { return };
+    let t = "it_ddrift_optimized";
+    let rows = |r| rows_at_one(r, |g| format!("'v{}', 'w{g}'", g % 3));
+    if !create(db, t, "v text, w text", &rows(1..=50)) {
+        return;
+    }
+    let dir = scratch(db, t);
+    let p = dir.path();
+    ok(p);
+    db.sql(&format!("INSERT INTO {t} VALUES {};", rows(51..=100)));
+    ok(p);
+    let out = ingest(p, &["maintain", "--config", "jobs.xlsx"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let doc = table(&py, p, t);
+    assert_eq!(
+        doc["files"], 1,
+        "the two loads compacted into one file: {doc}"
+    );
+    db.sql(&format!(
+        "ALTER TABLE {t} DROP COLUMN w; INSERT INTO {t} VALUES (101, 1, 'v1'), (102, 2, 'v2');"
+    ));
+    ok(p);
+    assert_eq!(ids(&table(&py, p, t)), (1..=102).collect::<Vec<_>>());
 }
 
 macro_rules! both {
@@ -217,4 +268,5 @@ both! {
     keyless_drop_column_loads_the_rows_at_the_watermark_once => drop_column;
     widening_a_column_is_refused => widen_is_refused;
     an_older_commit_without_boundary_columns_reads_the_rows_back => legacy_commit;
+    a_drop_after_maintain_reads_the_compacted_file_back => drop_after_maintain;
 }

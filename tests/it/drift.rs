@@ -186,7 +186,10 @@ fn create(db: Db, table: &str, keyed: bool, columns: &str, rows: &str) -> bool {
 }
 
 /// `n` rows `(g, 1, …)` all at the watermark 1: `each(g)` gives the other values.
-pub(crate) fn rows_at_one(range: std::ops::RangeInclusive<i64>, each: impl Fn(i64) -> String) -> String {
+pub(crate) fn rows_at_one(
+    range: std::ops::RangeInclusive<i64>,
+    each: impl Fn(i64) -> String,
+) -> String {
     range
         .map(|g| format!("({g}, 1, {})", each(g)))
         .collect::<Vec<_>>()
