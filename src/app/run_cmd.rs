@@ -112,11 +112,12 @@ pub(super) async fn maintain_cmd(global: &crate::cli::Global, args: MaintainArgs
     let opts = crate::table::maintain::MaintainOptions {
         vacuum_hours: args.vacuum_hours,
     };
-    let reports = match run::maintain::maintain(&loaded, &args.jobs, opts).await {
-        Ok(r) => r,
-        Err(e @ RunError::Selection(_)) => return error(exit::INVALID, e),
-        Err(e) => return error(exit::FAILED, e),
-    };
+    let reports =
+        match run::maintain::maintain(&loaded, &args.jobs, opts, args.keep_audit_days).await {
+            Ok(r) => r,
+            Err(e @ RunError::Selection(_)) => return error(exit::INVALID, e),
+            Err(e) => return error(exit::FAILED, e),
+        };
     match args.output {
         Output::Json => println!("{}", run::maintain::render_json(&reports)),
         Output::Text => print!("{}", run::maintain::render_text(&reports)),

@@ -4,6 +4,7 @@
 
 use super::chunk::extract_all;
 use super::delta_tidy;
+use super::drift::{self, PreviousLoad};
 use super::job::{JobContext, JobError, new_boundary_keys};
 use super::job_state::{Committed, CommittedLoad, adopt_load, save_committed};
 use super::plan::{JobPlan, plan};
@@ -12,7 +13,7 @@ use crate::config::{Job, LoadType, WriteDisposition};
 use crate::plan::CursorValue;
 use crate::plan::column::column_index;
 use crate::sink::layout::{TableLayout, new_load_id};
-use crate::sink::manifest::ManifestWindow;
+use crate::sink::manifest::{self, ManifestWindow};
 use crate::state::store::JobState;
 use crate::table::delta::{DeltaError, DeltaTarget, Head, LoadInfo};
 use crate::table::delta_merge::{self, MergeLoad};
@@ -61,7 +62,7 @@ pub(super) async fn execute(
     } else {
         state.as_ref()
     };
-    let plan = plan(job, ctx.source.as_ref(), stored).await?;
+    let mut plan = plan(job, ctx.source.as_ref(), stored).await?;
     report.note_window(&plan, stored);
     let load_type = ctx.load_type(job);
     // Refuse columns Delta cannot hold, and schema changes the policy refuses, before reading
@@ -84,6 +85,25 @@ pub(super) async fn execute(
         tracing::info!("{}: no new rows", job.job_id);
         tidy_to_head(job, ctx, &table, store.as_ref(), layout, head.as_ref()).await;
         return Ok(());
+    }
+    if !merging {
+        // Rows at the watermark told apart by hashes over columns that changed since (a merge
+        // matches by key and needs none of this).
+        let lake = drift::Lake::Delta {
+            store: store.as_ref(),
+            table: &table,
+        };
+        let previous = match head.as_ref() {
+            Some(Head {
+                info: Some(info), ..
+            }) => Some(PreviousLoad::from(info)),
+            // Its record is not among the recent commits: what it hashed is unknown.
+            Some(_) => stored
+                .and_then(|s| s.last_load_id.as_deref())
+                .map(PreviousLoad::unknown),
+            None => None,
+        };
+        drift::match_previous_keys(job, &mut plan, previous, stored, &lake).await?;
     }
     let load_id = new_load_id(Utc::now());
     let staging = layout.staging(&load_id);
@@ -117,6 +137,11 @@ pub(super) async fn execute(
         files: loaded.files.len(),
         started_at,
         finished_at: Utc::now(),
+        schema: Some(manifest::schema_fields(&plan.schema)),
+        boundary_columns: match &plan.window {
+            Some(_) => Some(drift::boundary_columns(job, &plan.schema)?),
+            None => None,
+        },
     };
     crate::fault::point("delta-before-commit");
     // The commit: one Delta version makes the load visible; state is a local copy of it.

@@ -5,22 +5,14 @@
 use super::job::JobError;
 use super::plan::JobPlan;
 use crate::config::{Job, LoadType, SchemaChange};
-use crate::plan::boundary::{MatchColumn, native};
+use crate::plan::boundary::MatchColumn;
 use crate::plan::column::column_index;
 use crate::plan::sql;
-use crate::sink::layout::TableLayout;
-use crate::sink::manifest::{self, FieldInfo, Manifest};
+use crate::sink::manifest::{self, FieldInfo, Manifest, ManifestWindow};
 use crate::sink::schema_diff::SchemaDiff;
 use crate::state::store::JobState;
-use arrow::array::Array;
-use arrow::compute::cast;
+use crate::table::delta::LoadInfo;
 use arrow::datatypes::{DataType, Schema};
-use arrow::util::display::{ArrayFormatter, FormatOptions};
-use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use std::collections::HashSet;
 use std::str::FromStr;
 
 /// Why a schema change stops a job (nothing is extracted, state and lake stay as they were).
@@ -139,18 +131,68 @@ pub fn boundary_columns(job: &Job, schema: &Schema) -> Result<Vec<String>, JobEr
         .collect()
 }
 
+/// What a previous load hashed its boundary keys over, as its manifest (Parquet) or its
+/// commitInfo (Delta) records it.
+#[derive(Debug, Clone, Copy)]
+pub struct PreviousLoad<'a> {
+    /// The load id.
+    pub load_id: &'a str,
+    /// Its cursor window.
+    pub window: Option<&'a ManifestWindow>,
+    /// The Arrow schema of its files; `None` when its record predates it (Delta commits of
+    /// earlier versions).
+    pub schema: Option<&'a [FieldInfo]>,
+    /// The columns its keys were hashed over; `None` in records of earlier versions.
+    pub boundary_columns: Option<&'a [String]>,
+}
+
+impl<'a> PreviousLoad<'a> {
+    /// A load known only by its id: what it hashed is unknown.
+    pub fn unknown(load_id: &'a str) -> Self {
+        PreviousLoad {
+            load_id,
+            window: None,
+            schema: None,
+            boundary_columns: None,
+        }
+    }
+}
+
+impl<'a> From<&'a Manifest> for PreviousLoad<'a> {
+    fn from(m: &'a Manifest) -> Self {
+        PreviousLoad {
+            load_id: &m.load_id,
+            window: m.window.as_ref(),
+            schema: Some(&m.schema),
+            boundary_columns: m.boundary_columns.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a LoadInfo> for PreviousLoad<'a> {
+    fn from(i: &'a LoadInfo) -> Self {
+        PreviousLoad {
+            load_id: &i.load_id,
+            window: i.window.as_ref(),
+            schema: i.schema.as_deref(),
+            boundary_columns: i.boundary_columns.as_deref(),
+        }
+    }
+}
+
 /// When the previous load hashed its boundary keys over other columns or types than this load
 /// would, tell the plan how to match them: over the previous columns as they are now, cast
 /// back to their previous types. When one of those columns is gone, the previous keys cannot
 /// be reproduced: the rows at the watermark are read back from the lake and hashed over the
-/// columns that remain.
+/// columns that remain. When the previous load's record does not say what it hashed (a Delta
+/// commit of an earlier version) and the job has no key, the rows at the watermark are read
+/// back too, hashed over the current columns the table already had.
 pub async fn match_previous_keys(
     job: &Job,
     plan: &mut JobPlan,
-    previous: Option<&Manifest>,
+    previous: Option<PreviousLoad<'_>>,
     state: Option<&JobState>,
-    store: &dyn ObjectStore,
-    layout: &TableLayout,
+    lake: &Lake<'_>,
 ) -> Result<(), JobError> {
     let Some(lo) = plan.window.as_ref().and_then(|w| w.lo) else {
         return Ok(());
@@ -158,22 +200,45 @@ pub async fn match_previous_keys(
     let Some(prev) = previous else {
         return Ok(());
     };
-    // The stored keys come from this manifest only when the state says so.
+    // The stored keys come from this load only when the state says so.
     if plan.previous_keys.is_empty()
-        || state.and_then(|s| s.last_load_id.as_deref()) != Some(prev.load_id.as_str())
+        || state.and_then(|s| s.last_load_id.as_deref()) != Some(prev.load_id)
     {
         return Ok(());
     }
-    let old: Vec<FieldInfo> = match &prev.boundary_columns {
-        Some(names) => names.iter().map(|n| old_field(prev, n)).collect(),
-        None if job.primary_key.is_empty() => prev.schema.clone(),
+    let now = manifest::schema_fields(&plan.schema);
+    let Some(schema) = prev.schema else {
+        if !job.primary_key.is_empty() {
+            // Keyed: the key columns, as they are now (a Delta table refuses type changes and
+            // dropped key columns).
+            return Ok(());
+        }
+        let had = lake.columns();
+        let kept: Vec<FieldInfo> = now
+            .iter()
+            .filter(|f| had.as_ref().is_none_or(|h| h.contains(&f.name)))
+            .cloned()
+            .collect();
+        return read_back_and_match(
+            job,
+            plan,
+            &prev,
+            lake,
+            &lo,
+            &kept,
+            "its commit does not record which columns its boundary keys were hashed over",
+        )
+        .await;
+    };
+    let old: Vec<FieldInfo> = match prev.boundary_columns {
+        Some(names) => names.iter().map(|n| old_field(schema, n)).collect(),
+        None if job.primary_key.is_empty() => schema.to_vec(),
         None => job
             .primary_key
             .iter()
-            .filter_map(|k| prev.schema.iter().find(|f| same_name(&f.name, k)).cloned())
+            .filter_map(|k| schema.iter().find(|f| same_name(&f.name, k)).cloned())
             .collect(),
     };
-    let now = manifest::schema_fields(&plan.schema);
     let current = boundary_columns(job, &plan.schema)?;
     let unchanged = old.len() == current.len()
         && old.iter().zip(&current).all(|(o, c)| {
@@ -185,38 +250,74 @@ pub async fn match_previous_keys(
     if unchanged {
         return Ok(());
     }
-    let mut columns = Vec::new();
-    let mut kept = Vec::new();
-    for o in &old {
-        if let Some(index) = plan
-            .schema
-            .fields()
-            .iter()
-            .position(|f| *f.name() == o.name)
-        {
-            let cast_to = (now[index].data_type != o.data_type)
-                .then(|| DataType::from_str(&o.data_type).ok())
-                .flatten();
-            columns.push(MatchColumn { index, cast_to });
-            kept.push(o.clone());
-        }
-    }
+    let kept: Vec<FieldInfo> = old
+        .iter()
+        .filter(|o| now.iter().any(|f| f.name == o.name))
+        .cloned()
+        .collect();
     if kept.len() < old.len() {
-        let window = plan.window.as_ref().map(|w| w.column.clone());
-        let cursor = window.unwrap_or_default();
-        plan.previous_keys = read_back(job, prev, store, layout, &cursor, &lo, &kept).await?;
-        tracing::info!(
-            "{}: a column the boundary keys were hashed over is gone; matched {} rows at the watermark read back from the lake",
-            job.job_id,
-            plan.previous_keys.len()
-        );
+        return read_back_and_match(
+            job,
+            plan,
+            &prev,
+            lake,
+            &lo,
+            &kept,
+            "a column its boundary keys were hashed over is gone",
+        )
+        .await;
     }
-    plan.boundary_match = Some(columns);
+    plan.boundary_match = Some(match_columns(plan, &now, &kept));
     Ok(())
 }
 
-fn old_field(prev: &Manifest, name: &str) -> FieldInfo {
-    prev.schema
+/// Replace the previous keys by the hashes, over `kept`, of the rows at `lo` read back from
+/// the lake, and match over those columns.
+async fn read_back_and_match(
+    job: &Job,
+    plan: &mut JobPlan,
+    prev: &PreviousLoad<'_>,
+    lake: &Lake<'_>,
+    lo: &crate::plan::CursorValue,
+    kept: &[FieldInfo],
+    why: &str,
+) -> Result<(), JobError> {
+    let cursor = plan
+        .window
+        .as_ref()
+        .map(|w| w.column.clone())
+        .unwrap_or_default();
+    plan.previous_keys = lake.read_back(job, prev, &cursor, lo, kept).await?;
+    tracing::info!(
+        "{}: load {}: {why}; matched {} rows at the watermark read back from the lake",
+        job.job_id,
+        prev.load_id,
+        plan.previous_keys.len()
+    );
+    let now = manifest::schema_fields(&plan.schema);
+    plan.boundary_match = Some(match_columns(plan, &now, kept));
+    Ok(())
+}
+
+/// The current columns named in `kept`, each cast back to its type there when it differs now.
+fn match_columns(plan: &JobPlan, now: &[FieldInfo], kept: &[FieldInfo]) -> Vec<MatchColumn> {
+    kept.iter()
+        .filter_map(|o| {
+            let index = plan
+                .schema
+                .fields()
+                .iter()
+                .position(|f| *f.name() == o.name)?;
+            let cast_to = (now[index].data_type != o.data_type)
+                .then(|| DataType::from_str(&o.data_type).ok())
+                .flatten();
+            Some(MatchColumn { index, cast_to })
+        })
+        .collect()
+}
+
+fn old_field(schema: &[FieldInfo], name: &str) -> FieldInfo {
+    schema
         .iter()
         .find(|f| f.name == name)
         .cloned()
@@ -227,104 +328,9 @@ fn old_field(prev: &Manifest, name: &str) -> FieldInfo {
         })
 }
 
-/// Hashes (over `columns`, in their previous types) of the committed rows whose cursor equals
-/// `lo`: from the files of this job's newest loads whose window ended at `lo`.
-async fn read_back(
-    job: &Job,
-    prev: &Manifest,
-    store: &dyn ObjectStore,
-    layout: &TableLayout,
-    cursor: &str,
-    lo: &crate::plan::CursorValue,
-    columns: &[FieldInfo],
-) -> Result<HashSet<String>, JobError> {
-    let watermark = prev.window.as_ref().and_then(|w| w.to.clone());
-    let mut keys = HashSet::new();
-    for id in manifest::list_load_ids(store, layout).await?.iter().rev() {
-        let m = manifest::read(store, layout, id).await?;
-        if m.job_id != job.job_id || m.load_id > prev.load_id {
-            continue;
-        }
-        if m.load_type != LoadType::Incremental
-            || m.window.as_ref().and_then(|w| w.to.clone()) != watermark
-        {
-            break;
-        }
-        for file in &m.files {
-            let fail = |message: String| DriftError::ReadBack {
-                load_id: m.load_id.clone(),
-                path: file.path.clone(),
-                message,
-            };
-            let path = Path::from(file.path.as_str());
-            let bytes = match store.get(&path).await {
-                Ok(r) => r.bytes().await.map_err(|e| fail(e.to_string()))?,
-                Err(e) => return Err(fail(e.to_string()).into()),
-            };
-            hash_file(bytes, cursor, lo, columns, &mut keys).map_err(fail)?;
-        }
-    }
-    Ok(keys)
-}
-
-/// Add the hashes of one Parquet file's rows at `lo` to `keys`.
-fn hash_file(
-    bytes: bytes::Bytes,
-    cursor: &str,
-    lo: &crate::plan::CursorValue,
-    columns: &[FieldInfo],
-    keys: &mut HashSet<String>,
-) -> Result<(), String> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| e.to_string())?;
-    let schema = builder.schema().clone();
-    let find = |name: &str| {
-        schema
-            .fields()
-            .iter()
-            .position(|f| f.name() == name)
-            .ok_or_else(|| format!("column `{name}` is not in the file"))
-    };
-    let cursor_at = find(cursor)?;
-    let at: Vec<usize> = columns
-        .iter()
-        .map(|c| find(&c.name))
-        .collect::<Result<_, _>>()?;
-    let mut roots: Vec<usize> = at.clone();
-    roots.push(cursor_at);
-    roots.sort_unstable();
-    roots.dedup();
-    let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-    let target = native(lo, schema.field(cursor_at).data_type());
-    let options = FormatOptions::default().with_null("\u{0}NULL");
-    for batch in builder
-        .with_projection(mask)
-        .build()
-        .map_err(|e| e.to_string())?
-    {
-        let batch = batch.map_err(|e| e.to_string())?;
-        let pos = |i: usize| roots.iter().position(|r| *r == i).unwrap_or(0);
-        let c = crate::plan::boundary::cursor_values(batch.column(pos(cursor_at)))
-            .map_err(|e| e.to_string())?;
-        let mut arrays = Vec::with_capacity(at.len());
-        for (field, i) in columns.iter().zip(&at) {
-            let a = batch.column(pos(*i)).clone();
-            arrays.push(match DataType::from_str(&field.data_type) {
-                Ok(t) if t != *a.data_type() => cast(&a, &t).map_err(|e| e.to_string())?,
-                _ => a,
-            });
-        }
-        let formatters = arrays
-            .iter()
-            .map(|a| ArrayFormatter::try_new(a.as_ref(), &options).map_err(|e| e.to_string()))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (row, value) in c.iter().enumerate() {
-            if value.is_some() && *value == target {
-                keys.insert(crate::plan::boundary::row_hash(&formatters, row));
-            }
-        }
-    }
-    Ok(())
-}
+#[path = "drift_readback.rs"]
+mod readback;
+pub use readback::Lake;
 
 #[cfg(test)]
 #[path = "drift_tests.rs"]

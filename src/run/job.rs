@@ -234,8 +234,11 @@ async fn execute(
     // Schema drift is decided before anything is extracted: a refusal touches nothing.
     if let Some(prev) = &previous {
         report.schema_change = drift::check(job, load_type, prev, &plan.schema)?;
-        drift::match_previous_keys(job, &mut plan, Some(prev), stored, store.as_ref(), &layout)
-            .await?;
+        let lake = drift::Lake::Parquet {
+            store: store.as_ref(),
+            layout: &layout,
+        };
+        drift::match_previous_keys(job, &mut plan, Some(prev.into()), stored, &lake).await?;
     }
     let load_id = new_load_id(Utc::now());
     if plan.empty && load_type == LoadType::Incremental {

@@ -1,6 +1,5 @@
 //! A run: select jobs, take the lock, run them with bounded concurrency, audit, summarise.
 
-pub mod boundary;
 pub mod chunk;
 mod delta_job;
 mod delta_tidy;

@@ -40,6 +40,7 @@ mod tests {
         let dest = Destination::Local {
             name: "lake".into(),
             root: dir.path().to_path_buf(),
+            compression: crate::sink::compression::default_compression(),
         };
         let stores = Stores::default();
         let a = stores.get(&dest, "raw").unwrap();

@@ -12,7 +12,7 @@ use super::delta_schema::{SchemaPlan, delta_schema, plan_schema};
 use super::emulator::ClientSideOffset;
 use crate::config::LoadType;
 use crate::sink::layout::TableLayout;
-use crate::sink::manifest::ManifestWindow;
+use crate::sink::manifest::{FieldInfo, ManifestWindow};
 use crate::sink::parquet::FileEntry;
 use crate::sink::store::{AzureAuth, Destination};
 use arrow::datatypes::Schema;
@@ -68,6 +68,14 @@ pub struct LoadInfo {
     pub started_at: DateTime<Utc>,
     /// When the last file was durable.
     pub finished_at: DateTime<Utc>,
+    /// The Arrow schema of the load's files (what its boundary keys were hashed over); absent
+    /// in commits of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Vec<FieldInfo>>,
+    /// The columns (in order) whose values were hashed into `boundary_keys`; absent in commits
+    /// of earlier versions and of loads without a window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary_columns: Option<Vec<String>>,
 }
 
 /// The job's last commit found in the table.
@@ -85,7 +93,7 @@ pub struct Head {
 pub struct DeltaTarget {
     pub(super) table: DeltaTable,
     pub(super) name: String,
-    prefix: String,
+    pub(super) prefix: String,
     /// The table root as delta-rs names it (`file:///…/` or `az://container/…/`).
     pub(super) url: url::Url,
     /// The store that `url`'s scheme and host name (for DataFusion).

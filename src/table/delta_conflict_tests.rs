@@ -81,6 +81,8 @@ impl Fixture {
             files: files.len(),
             started_at: Utc::now(),
             finished_at: Utc::now(),
+            schema: None,
+            boundary_columns: None,
         }
     }
 

@@ -25,6 +25,8 @@ fn info(seq: i64, load_id: &str) -> LoadInfo {
         files: 1,
         started_at: Utc::now(),
         finished_at: Utc::now(),
+        schema: None,
+        boundary_columns: None,
     }
 }
 

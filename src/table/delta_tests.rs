@@ -56,3 +56,18 @@ fn uuid_columns_are_refused_naming_the_column() {
     let e = delta_schema(&s).unwrap_err().to_string();
     assert!(e.contains("column `u`") && e.contains("UUID"), "{e}");
 }
+
+/// A commitInfo written before loads recorded their columns still parses: they are unknown.
+#[test]
+fn load_info_without_columns_parses_as_unknown() {
+    let old = serde_json::json!({
+        "job_id": "j", "seq": 3, "load_id": "20260101T000000.000000Z",
+        "load_type": "INCREMENTAL", "source": "db", "table": "t",
+        "window": {"column": "c", "kind": "int", "from": "1", "to": "2"},
+        "boundary_keys": ["00112233aabbccdd"], "rows": 5, "files": 1,
+        "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:01Z"
+    });
+    let info: crate::table::delta::LoadInfo = serde_json::from_value(old).unwrap();
+    assert_eq!((info.schema, info.boundary_columns), (None, None));
+    assert_eq!(info.seq, 3);
+}

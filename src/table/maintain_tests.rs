@@ -21,6 +21,8 @@ fn info(seq: i64) -> LoadInfo {
         files: 1,
         started_at: Utc::now(),
         finished_at: Utc::now(),
+        schema: None,
+        boundary_columns: None,
     }
 }
 

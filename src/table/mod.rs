@@ -6,6 +6,7 @@
 
 pub mod delta;
 pub mod delta_error;
+pub mod delta_files;
 pub mod delta_merge;
 pub mod delta_schema;
 pub mod emulator;

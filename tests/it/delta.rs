@@ -281,6 +281,9 @@ mod merge;
 #[path = "delta_evolve.rs"]
 mod evolve;
 
+#[path = "delta_drift.rs"]
+mod drift;
+
 #[path = "delta_maintain.rs"]
 mod maintain;
 

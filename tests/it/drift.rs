@@ -9,14 +9,15 @@ use arrow::datatypes::{DataType, Int64Type};
 use arrow::record_batch::RecordBatch;
 use std::path::{Path, PathBuf};
 
+/// The server a test runs on (also used by the Delta drift tests).
 #[derive(Clone, Copy)]
-enum Db {
+pub(crate) enum Db {
     Pg,
     My,
 }
 
 impl Db {
-    fn url(self) -> String {
+    pub(crate) fn url(self) -> String {
         match self {
             Db::Pg => std::env::var("INGEST_TEST_PG_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
@@ -26,7 +27,7 @@ impl Db {
     }
 
     /// Run SQL; false (after `service_missing`) when the server is not reachable.
-    fn sql(self, sql: &str) -> bool {
+    pub(crate) fn sql(self, sql: &str) -> bool {
         let name = match self {
             Db::Pg => "PostgreSQL",
             Db::My => "MariaDB/MySQL",
@@ -34,7 +35,7 @@ impl Db {
         support::admin_sql(name, &self.url(), sql)
     }
 
-    fn source_type(self) -> &'static str {
+    pub(crate) fn source_type(self) -> &'static str {
         match self {
             Db::Pg => "postgresql",
             Db::My => "mysql",
@@ -42,7 +43,7 @@ impl Db {
     }
 
     /// `ALTER TABLE` clause changing a column's type.
-    fn retype(self, column: &str, ty: &str) -> String {
+    pub(crate) fn retype(self, column: &str, ty: &str) -> String {
         match self {
             Db::Pg => format!("ALTER COLUMN {column} TYPE {ty} USING {column}::{ty}"),
             Db::My => format!("MODIFY {column} {ty}"),
@@ -185,7 +186,10 @@ fn create(db: Db, table: &str, keyed: bool, columns: &str, rows: &str) -> bool {
 }
 
 /// `n` rows `(g, 1, …)` all at the watermark 1: `each(g)` gives the other values.
-fn rows_at_one(range: std::ops::RangeInclusive<i64>, each: impl Fn(i64) -> String) -> String {
+pub(crate) fn rows_at_one(
+    range: std::ops::RangeInclusive<i64>,
+    each: impl Fn(i64) -> String,
+) -> String {
     range
         .map(|g| format!("({g}, 1, {})", each(g)))
         .collect::<Vec<_>>()

@@ -1,1 +1,0 @@
-//! Moved to [`crate::plan::boundary`]; this file goes when `run/mod.rs` drops `pub mod boundary`.
